@@ -1,0 +1,22 @@
+// kiln's command-line entry points other than the wrapper itself.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+/// `cargo kiln ARGS…` (cargo runs `cargo-kiln kiln ARGS…`): runs cargo with RUSTC_WRAPPER set
+/// to this binary and prints one summary line on stderr. Returns cargo's exit code.
+int run_cargo_subcommand(const std::vector<std::string>& cargo_args);
+
+/// `kiln stats [--json] [--zero]`. Returns the process exit code.
+int run_stats_command(bool json, bool zero);
+
+/// `kiln ARGS…` for commands (stats, cache, --help, --version). Returns the exit code.
+int run_kiln_command(int argc, char** argv);
+
+/// Path of the running kiln binary.
+std::string self_path();
+
+}  // namespace kiln

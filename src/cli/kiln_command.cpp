@@ -1,0 +1,38 @@
+// `kiln` commands: stats, --help, --version (CLI11 parses them).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cli/commands.h"
+
+#ifndef KILN_VERSION
+#define KILN_VERSION "0.0.0"
+#endif
+
+namespace kiln {
+
+int run_kiln_command(int argc, char** argv) {
+  CLI::App app{
+      "kiln — a build accelerator for Rust: caches every rustc invocation by content.\n\n"
+      "Use:\n"
+      "  cargo kiln build [ARGS…]        any cargo subcommand, through kiln\n"
+      "  RUSTC_WRAPPER=kiln cargo build  the same without the subcommand\n",
+      "kiln"};
+  app.set_version_flag("--version,-V", std::string("kiln ") + KILN_VERSION);
+  app.require_subcommand(0, 1);
+
+  bool json = false, zero = false;
+  auto* stats = app.add_subcommand("stats", "Hits, misses, reasons for not caching, time saved");
+  stats->add_flag("--json", json, "Machine-readable output");
+  stats->add_flag("--zero,-z", zero, "Reset the counters");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (stats->parsed()) return run_stats_command(json, zero);
+  std::printf("%s", app.help().c_str());
+  return 0;
+}
+
+}  // namespace kiln

@@ -1,0 +1,159 @@
+// The wrapper flow (see wrapper.h). Stats: exactly one event per invocation.
+#include "core/wrapper.h"
+
+#include <cstdlib>
+
+#include "config/config.h"
+#include "core/lookup.h"
+#include "core/record.h"
+#include "core/replay.h"
+#include "exec/executor.h"
+#include "key/action_key.h"
+#include "key/path_anchors.h"
+#include "rustc/invocation.h"
+#include "rustc/toolchain.h"
+#include "stats/stats.h"
+#include "store/local/local_store.h"
+#include "util/clock.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/process.h"
+
+namespace kiln {
+namespace {
+
+// Runs the real command in place of kiln (exec), or as a child if exec fails.
+[[noreturn]] void pass_through(const std::vector<std::string>& command) {
+  Error e = exec_process(command);
+  warn(e.message);
+  std::exit(127);
+}
+
+struct Flow {
+  Config cfg;
+  std::vector<std::string> command;  // [workspace wrapper] rustc args…
+  StatsEvent event;
+  double t0 = now_ms();
+
+  void record(Outcome o, const std::string& reason = {}, double saved_ms = 0) {
+    event.outcome = o;
+    event.reason = reason;
+    event.kiln_ms = now_ms() - t0;
+    event.saved_ms = saved_ms;
+    record_event(cfg.dir, event);
+  }
+
+  [[noreturn]] void fail_open(const std::string& why) {
+    warn(why + "; running rustc uncached");
+    record(Outcome::Error, "internal");
+    pass_through(command);
+  }
+
+  int run() {
+    std::string rustc = command[0];
+    std::string workspace_wrapper;
+    size_t first_arg = 1;
+    if (command.size() >= 2 && !looks_like_rustc(command[0]) && looks_like_rustc(command[1])) {
+      workspace_wrapper = command[0];
+      rustc = command[1];
+      first_arg = 2;
+    }
+    std::vector<std::string> args(command.begin() + static_cast<std::ptrdiff_t>(first_arg), command.end());
+    std::string cwd = current_dir();
+
+    auto inv = parse_rustc_invocation(args, cwd);
+    if (!inv) fail_open("cannot parse the rustc command line: " + inv.error().message);
+    inv->rustc = rustc;
+    inv->workspace_wrapper = workspace_wrapper;
+    event.crate_type = inv->crate_type_label();
+    if (!inv->not_cacheable.empty()) {
+      debug("not cached (" + inv->not_cacheable + "): " + inv->not_cacheable_detail);
+      record(Outcome::NotCached, inv->not_cacheable);
+      pass_through(command);
+    }
+
+    auto toolchain = load_toolchain(rustc, cfg.dir);
+    if (!toolchain) fail_open("cannot identify the toolchain: " + toolchain.error().message);
+    PathAnchors anchors = PathAnchors::for_invocation(*inv, toolchain->sysroot);
+    KeyOptions key_options;
+    key_options.remap = cfg.remap && !inv->user_remaps;
+    auto pre = compute_pre_key(*inv, *toolchain, anchors, key_options);
+    if (!pre) fail_open("cannot compute the key: " + pre.error().message);
+    if (debug_enabled()) {
+      debug("crate " + inv->crate_name + " pre-key " + pre->digest.hex());
+      for (const auto& l : pre->lines) debug("  " + l);
+    }
+
+    LocalStore store(cfg.dir);
+    auto found = lookup_entry(store, pre->digest, anchors);
+    if (!found) {
+      warn("store unreadable (" + found.error().message + "); compiling");
+    } else if (*found) {
+      const ActionResult& entry = (*found)->result;
+      Status restored = restore_outputs(store, entry, anchors);
+      if (restored) {
+        replay_output(entry, anchors);
+        double hit_ms = now_ms() - t0;
+        record(Outcome::DirectHit, {}, std::max(0.0, static_cast<double>(entry.meta.compile_ms) - hit_ms));
+        debug("hit " + inv->crate_name + " key " + (*found)->key.hex());
+        return entry.exit_code;
+      }
+      debug("hit not restorable, compiling: " + restored.error().message);
+    }
+
+    // Miss: run rustc, teeing its output to cargo as it arrives.
+    std::vector<std::string> argv = command;
+    if (key_options.remap)
+      for (auto& r : anchors.remap_args()) argv.push_back(r);
+    auto executor = make_executor("local");
+    if (!executor) fail_open(executor.error().message);
+    int64_t start_ns = wall_ns();
+    double tc = now_ms();
+    auto result = (*executor)->run({argv, cwd, [](int fd, std::string_view chunk) { write_all(fd, chunk); }});
+    if (!result) fail_open(result.error().message);
+    auto compile_ms = static_cast<int64_t>(now_ms() - tc);
+    if (result->exit_code != 0) {
+      record(Outcome::NotCached, "compile-failed");
+      return result->exit_code;
+    }
+    Result<RecordOutcome> rec = make_error("internal error");
+    try {
+      rec = record_compilation(store, *inv, anchors, pre->digest, *result, start_ns, compile_ms);
+    } catch (const std::exception& e) {
+      rec = make_error(std::string("internal error: ") + e.what());
+    }
+    if (!rec) {
+      warn("cannot store the result (" + rec.error().message + ")");
+      record(Outcome::Miss, "store-failed");
+    } else if (!rec->stored) {
+      record(Outcome::NotCached, rec->not_stored_reason);
+    } else {
+      record(Outcome::Miss);
+    }
+    return result->exit_code;
+  }
+};
+
+}  // namespace
+
+bool looks_like_rustc(const std::string& path) { return base_name(path).rfind("rustc", 0) == 0; }
+
+int run_wrapper(const std::vector<std::string>& command) {
+  if (command.empty()) {
+    warn("no rustc given to the wrapper");
+    return 2;
+  }
+  Flow flow;
+  flow.cfg = load_config();
+  flow.command = command;
+  if (const char* s = std::getenv("KILN_SESSION")) flow.event.session = s;
+  if (flow.cfg.disabled) pass_through(command);
+  try {
+    return flow.run();
+  } catch (const std::exception& e) {
+    // Only reachable before rustc ran: after it, nothing throws past record_compilation.
+    flow.fail_open(std::string("internal error: ") + e.what());
+  }
+}
+
+}  // namespace kiln

@@ -1,0 +1,132 @@
+// Anchor discovery and path/text rewriting (see path_anchors.h).
+#include "key/path_anchors.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include "util/fs.h"
+
+namespace kiln {
+namespace {
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+// The target directory: the nearest ancestor of `out_dir` holding cargo's CACHEDIR.TAG.
+std::string find_target_dir(const std::string& out_dir) {
+  std::string d = out_dir;
+  for (int i = 0; i < 5 && d.size() > 1; ++i) {
+    if (path_exists(d + "/CACHEDIR.TAG")) return d;
+    d = dir_name(d);
+  }
+  return {};
+}
+
+// True when the character after a matched directory ends a path component.
+bool at_boundary(const std::string& s, size_t end) {
+  if (end >= s.size()) return true;
+  char c = s[end];
+  return !(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~' || c == '+');
+}
+
+void replace_all(std::string& s, std::string_view from, std::string_view to, bool boundary) {
+  if (from.empty()) return;
+  size_t pos = 0;
+  while ((pos = s.find(from, pos)) != std::string::npos) {
+    if (boundary && !at_boundary(s, pos + from.size())) {
+      pos += from.size();
+      continue;
+    }
+    s.replace(pos, from.size(), to);
+    pos += to.size();
+  }
+}
+
+}  // namespace
+
+std::string anchor_token(const std::string& name) { return "{{kiln:" + name + "}}"; }
+
+void PathAnchors::add(Anchor a) {
+  while (a.dir.size() > 1 && a.dir.back() == '/') a.dir.pop_back();
+  if (a.dir.empty()) return;
+  for (const auto& existing : anchors_)
+    if (existing.dir == a.dir || existing.name == a.name) return;
+  anchors_.push_back(std::move(a));
+  std::stable_sort(anchors_.begin(), anchors_.end(),
+                   [](const Anchor& x, const Anchor& y) { return x.dir.size() > y.dir.size(); });
+}
+
+PathAnchors PathAnchors::for_invocation(const RustcInvocation& inv, const std::string& sysroot) {
+  PathAnchors p;
+  bool workspace_member = !inv.input.empty() && inv.input[0] != '/';
+  std::string out_dir = inv.out_dir.empty() ? dir_name(inv.output_file) : inv.out_dir;
+  std::string target = find_target_dir(out_dir);
+  if (!target.empty()) p.add({"target", target, "/kiln/target"});
+  std::string manifest = env_or("CARGO_MANIFEST_DIR", "");
+  if (workspace_member) {
+    p.add({"ws", inv.cwd, "."});
+    if (!manifest.empty() && !path_is_under(manifest, inv.cwd)) {
+      p.add({"pkg", manifest, "/kiln/registry/" + env_or("CARGO_PKG_NAME", "pkg") + "-" + env_or("CARGO_PKG_VERSION", "0")});
+    }
+  } else if (!manifest.empty()) {
+    p.add({"pkg", manifest, "/kiln/registry/" + env_or("CARGO_PKG_NAME", "pkg") + "-" + env_or("CARGO_PKG_VERSION", "0")});
+    if (inv.cwd != manifest) p.add({"ws", inv.cwd, ""});
+  } else {
+    p.add({"ws", inv.cwd, ""});
+  }
+  if (!sysroot.empty()) p.add({"sysroot", sysroot, ""});
+  return p;
+}
+
+std::string PathAnchors::portable_path(const std::string& path) const {
+  std::string abs = path.empty() || path[0] == '/' ? normalize_path(path) : path;
+  if (abs.empty() || abs[0] != '/') {
+    // Relative paths are relative to cwd, which is itself the "ws" anchor or under one.
+    for (const auto& a : anchors_)
+      if (a.name == "ws") abs = absolute_path(path, a.dir);
+  }
+  for (const auto& a : anchors_) {
+    if (path_is_under(abs, a.dir)) return anchor_token(a.name) + abs.substr(a.dir.size());
+  }
+  return abs;
+}
+
+std::string PathAnchors::local_path(const std::string& portable) const { return local_text(portable); }
+
+std::string PathAnchors::portable_text(std::string_view text) const {
+  std::string s(text);
+  for (const auto& a : anchors_) {
+    if (a.dir.size() < 2) continue;
+    replace_all(s, a.dir, anchor_token(a.name), true);
+  }
+  return s;
+}
+
+std::string PathAnchors::local_text(std::string_view text) const {
+  std::string s(text);
+  if (s.find("{{kiln:") == std::string::npos) return s;
+  for (const auto& a : anchors_) replace_all(s, anchor_token(a.name), a.dir, false);
+  return s;
+}
+
+std::vector<std::string> PathAnchors::remap_args() const {
+  // anchors_ is longest-first; rustc applies the last matching remap, so emit shortest first.
+  std::vector<std::string> out;
+  for (auto it = anchors_.rbegin(); it != anchors_.rend(); ++it) {
+    if (it->remap_to.empty()) continue;
+    out.push_back("--remap-path-prefix=" + it->dir + "=" + it->remap_to);
+  }
+  return out;
+}
+
+std::vector<std::string> PathAnchors::scan_dirs() const {
+  std::vector<std::string> out;
+  for (const auto& a : anchors_)
+    if (a.name != "sysroot" && a.dir.size() >= 4) out.push_back(a.dir);
+  return out;
+}
+
+}  // namespace kiln

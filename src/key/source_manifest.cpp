@@ -1,0 +1,169 @@
+// Direct-mode manifests (see source_manifest.h).
+#include "key/source_manifest.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "key/file_digests.h"
+#include "util/fs.h"
+
+namespace kiln {
+namespace {
+
+constexpr int64_t kClockSlackNs = 10'000'000;  // 10 ms: coarse kernel file timestamps
+
+// The alternative file that, if it appeared, would change how `mod x;` resolves.
+std::string module_alternative(const std::string& path) {
+  if (path.size() < 3 || path.substr(path.size() - 3) != ".rs") return {};
+  std::string b = base_name(path);
+  std::string d = dir_name(path);
+  if (b == "mod.rs") return d + ".rs";                     // x/mod.rs ↔ x.rs
+  if (b == "lib.rs" || b == "main.rs") return {};          // crate roots are named explicitly
+  return d + "/" + b.substr(0, b.size() - 3) + "/mod.rs";  // x.rs ↔ x/mod.rs
+}
+
+bool same_files(const ManifestSet& a, const ManifestSet& b) {
+  if (a.files.size() != b.files.size() || a.env_names != b.env_names) return false;
+  for (size_t i = 0; i < a.files.size(); ++i)
+    if (a.files[i].path != b.files[i].path || a.files[i].digest != b.files[i].digest) return false;
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> env_dep_value(const std::string& name, const PathAnchors& anchors) {
+  const char* v = std::getenv(name.c_str());
+  if (!v) return std::nullopt;
+  return anchors.portable_text(v);
+}
+
+std::string SourceManifest::to_json() const {
+  nlohmann::json j;
+  j["version"] = 1;
+  j["sets"] = nlohmann::json::array();
+  for (const auto& s : sets) {
+    nlohmann::json js;
+    js["files"] = nlohmann::json::array();
+    for (const auto& f : s.files)
+      js["files"].push_back({{"p", f.path}, {"s", f.size}, {"m", f.mtime_ns}, {"d", f.digest.hex()}});
+    js["env"] = s.env_names;
+    js["absent"] = s.absent;
+    j["sets"].push_back(std::move(js));
+  }
+  return j.dump();
+}
+
+Result<SourceManifest> SourceManifest::from_json(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || j.value("version", 0) != 1) return make_error("malformed manifest");
+  SourceManifest m;
+  try {
+    for (const auto& js : j.at("sets")) {
+      ManifestSet s;
+      for (const auto& jf : js.at("files")) {
+        ManifestFile f;
+        f.path = jf.at("p").get<std::string>();
+        f.size = jf.at("s").get<uint64_t>();
+        f.mtime_ns = jf.at("m").get<int64_t>();
+        auto d = Digest::from_hex(jf.at("d").get<std::string>());
+        if (!d) return d.error();
+        f.digest = *d;
+        s.files.push_back(std::move(f));
+      }
+      s.env_names = js.at("env").get<std::vector<std::string>>();
+      s.absent = js.at("absent").get<std::vector<std::string>>();
+      m.sets.push_back(std::move(s));
+    }
+  } catch (const std::exception& e) {
+    return make_error(std::string("malformed manifest: ") + e.what());
+  }
+  return m;
+}
+
+void SourceManifest::add(ManifestSet set) {
+  sets.erase(std::remove_if(sets.begin(), sets.end(), [&](const ManifestSet& s) { return same_files(s, set); }),
+             sets.end());
+  sets.insert(sets.begin(), std::move(set));
+  if (sets.size() > kMaxSets) sets.resize(kMaxSets);
+}
+
+Result<std::pair<SourceSet, ManifestSet>> source_set_from_dep_info(const DepInfo& dep_info, const std::string& cwd,
+                                                                   const PathAnchors& anchors,
+                                                                   int64_t compile_start_ns) {
+  SourceSet ss;
+  ManifestSet ms;
+  std::vector<std::string> inputs = dep_info.inputs;
+  std::sort(inputs.begin(), inputs.end());
+  inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
+  for (const auto& in : inputs) {
+    std::string abs = absolute_path(in, cwd);
+    auto st = stat_file(abs);
+    if (!st) return make_error("dep-info lists a missing file: " + abs);
+    if (st->mtime_ns >= compile_start_ns - kClockSlackNs)
+      return make_error("source changed during the compilation: " + abs);
+    auto d = file_digest(abs);
+    if (!d) return d.error();
+    std::string portable = anchors.portable_path(abs);
+    ss.files.push_back({portable, *d});
+    ms.files.push_back({portable, st->size, st->mtime_ns, *d});
+    std::string alt = module_alternative(abs);
+    if (!alt.empty() && !path_exists(alt)) ms.absent.push_back(anchors.portable_path(alt));
+  }
+  std::sort(ss.files.begin(), ss.files.end(), [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
+  std::sort(ms.files.begin(), ms.files.end(),
+            [](const ManifestFile& a, const ManifestFile& b) { return a.path < b.path; });
+  for (const auto& e : dep_info.env_deps) {
+    // Values are taken from this process's environment (the same one rustc saw), so that a
+    // lookup derives the identical source set from the manifest.
+    ss.env_deps.push_back({e.name, env_dep_value(e.name, anchors)});
+    ms.env_names.push_back(e.name);
+  }
+  std::sort(ss.env_deps.begin(), ss.env_deps.end(), [](const EnvDep& a, const EnvDep& b) { return a.name < b.name; });
+  ss.env_deps.erase(std::unique(ss.env_deps.begin(), ss.env_deps.end(),
+                                [](const EnvDep& a, const EnvDep& b) { return a.name == b.name; }),
+                    ss.env_deps.end());
+  std::sort(ms.env_names.begin(), ms.env_names.end());
+  ms.env_names.erase(std::unique(ms.env_names.begin(), ms.env_names.end()), ms.env_names.end());
+  return std::make_pair(std::move(ss), std::move(ms));
+}
+
+std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const PathAnchors& anchors) {
+  for (const auto& set : manifest.sets) {
+    bool ok = true;
+    for (const auto& a : set.absent) {
+      if (path_exists(anchors.local_path(a))) {
+        ok = false;
+        break;
+      }
+    }
+    if (!ok) continue;
+    SourceSet ss;
+    for (const auto& f : set.files) {
+      std::string abs = anchors.local_path(f.path);
+      auto st = stat_file(abs);
+      if (!st) {
+        ok = false;
+        break;
+      }
+      if (st->size != f.size) {
+        ok = false;
+        break;
+      }
+      if (st->mtime_ns != f.mtime_ns) {
+        auto d = file_digest(abs);
+        if (!d || *d != f.digest) {
+          ok = false;
+          break;
+        }
+      }
+      ss.files.push_back({f.path, f.digest});
+    }
+    if (!ok) continue;
+    for (const auto& n : set.env_names) ss.env_deps.push_back({n, env_dep_value(n, anchors)});
+    return ss;
+  }
+  return std::nullopt;
+}
+
+}  // namespace kiln

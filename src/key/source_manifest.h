@@ -1,0 +1,63 @@
+// Direct mode (ccache's "manifest", applied to rustc): per pre-key, the source sets that
+// earlier compilations read — each file's portable path, size, mtime and digest, the env-dep
+// variables, and the files that must stay absent (module-resolution alternatives: `x.rs` ↔
+// `x/mod.rs`). A hit checks those files (stat first, hash only when stat differs), derives the
+// full key and restores — without starting rustc.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "key/action_key.h"
+#include "key/path_anchors.h"
+#include "rustc/dep_info.h"
+#include "util/expected.h"
+
+namespace kiln {
+
+/// A source file as recorded in a manifest.
+struct ManifestFile {
+  std::string path;  // portable
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  Digest digest;
+};
+
+/// One recorded compilation's inputs.
+struct ManifestSet {
+  std::vector<ManifestFile> files;
+  std::vector<std::string> env_names;  // env-dep variables (their values are read now)
+  std::vector<std::string> absent;     // portable paths that must not exist
+};
+
+/// The manifest of one pre-key: newest set first, at most kMaxSets.
+struct SourceManifest {
+  static constexpr size_t kMaxSets = 8;
+  std::vector<ManifestSet> sets;
+
+  /// JSON text of the manifest.
+  std::string to_json() const;
+  /// Parses JSON text. Errors: malformed manifest.
+  static Result<SourceManifest> from_json(const std::string& text);
+  /// Puts `set` first, dropping an older set with the same files and the oldest beyond kMaxSets.
+  void add(ManifestSet set);
+};
+
+/// Builds a compilation's source set and manifest set from its dep-info. Every input must
+/// exist and must not have changed after `compile_start_ns`. Errors: missing input, input
+/// modified during the compilation, unreadable input.
+Result<std::pair<SourceSet, ManifestSet>> source_set_from_dep_info(const DepInfo& dep_info, const std::string& cwd,
+                                                                   const PathAnchors& anchors,
+                                                                   int64_t compile_start_ns);
+
+/// The first set of `manifest` whose files still have their recorded contents and whose
+/// absent files are still absent, as a SourceSet with the env-dep values of the current
+/// environment; nullopt when none matches.
+std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const PathAnchors& anchors);
+
+/// The current value of an env-dep variable, in portable form (nullopt: unset).
+std::optional<std::string> env_dep_value(const std::string& name, const PathAnchors& anchors);
+
+}  // namespace kiln

@@ -1,0 +1,59 @@
+// Statistics: one event line per kiln invocation, appended with a single O_APPEND write(2)
+// to one of 16 shard files (<store>/stats/events.<n>.log, n = pid mod 16). No lock is taken
+// on the hit path and no count is lost: POSIX makes each append atomic with respect to
+// other appends on a local filesystem. `kiln stats` sums the shards; `--zero` empties them.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace kiln {
+
+/// What happened to one rustc invocation.
+enum class Outcome { DirectHit, Hit, Miss, NotCached, Error };
+
+/// One invocation's record.
+struct StatsEvent {
+  Outcome outcome = Outcome::Miss;
+  std::string crate_type;  // "lib", "bin", "proc-macro", "test", …
+  std::string reason;      // for NotCached/Error: a slug ("incremental", "probe", …)
+  double kiln_ms = 0;      // wall time kiln spent (on a hit: the whole hit)
+  double saved_ms = 0;     // rustc time avoided (hits only)
+  std::string session;     // $KILN_SESSION (set by `cargo kiln`), or empty
+};
+
+/// A remote store's counters, appended as separate lines.
+struct StoreEvent {
+  std::string store;
+  uint64_t hits = 0, misses = 0, errors = 0, timeouts = 0, bytes_down = 0, bytes_up = 0;
+};
+
+/// Appends an event to the stats of the store in `dir`. Never fails the caller.
+void record_event(const std::string& dir, const StatsEvent& event);
+/// Appends a remote store's counters for this process.
+void record_store_event(const std::string& dir, const StoreEvent& event);
+
+/// Sums over all events.
+struct StatsSummary {
+  uint64_t hits = 0;         // all hits (direct hits included)
+  uint64_t direct_hits = 0;  // hits that started no rustc
+  uint64_t misses = 0;
+  uint64_t errors = 0;
+  std::map<std::string, uint64_t> not_cached;            // reason → count
+  std::map<std::string, std::pair<uint64_t, uint64_t>> by_crate_type;  // → (hits, misses)
+  std::map<std::string, uint64_t> error_reasons;
+  std::map<std::string, StoreEvent> stores;
+  double time_saved_ms = 0;
+  double hit_ms_p50 = 0, hit_ms_p95 = 0;
+  uint64_t not_cached_total() const;
+};
+
+/// Reads the stats of the store in `dir`; only events of `session` when given.
+StatsSummary read_stats(const std::string& dir, const std::optional<std::string>& session = std::nullopt);
+
+/// Empties the stats of the store in `dir`.
+void zero_stats(const std::string& dir);
+
+}  // namespace kiln

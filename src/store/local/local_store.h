@@ -1,0 +1,51 @@
+// The local store: a directory (KILN_DIR) of zstd-compressed, checksummed files.
+//   cas/<2 hex>/<62 hex>   blob: one zstd frame of the content; name = sha256(content)
+//   ac/<2 hex>/<62 hex>    action entry: "KILNAC01" + sha256(payload) (32 bytes) + zstd(payload),
+//                          payload = ActionResult protobuf (store/action_result.h)
+// Writes go to a unique temp file beside the target and are renamed into place, so parallel
+// cargo jobs and killed processes never leave a torn entry visible. Reads verify digests;
+// a corrupt file is deleted and reported as a miss. A read refreshes the file's mtime, which
+// is the recency used for eviction.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "store/store.h"
+
+namespace kiln {
+
+class LocalStore : public Store {
+ public:
+  /// A store rooted at `dir` (created on first write).
+  explicit LocalStore(std::string dir);
+
+  std::string name() const override { return "local"; }
+  Result<std::optional<ActionResult>> get_action(const Digest& key) override;
+  Status put_action(const Digest& key, const ActionResult& result) override;
+  Result<std::optional<std::string>> get_blob(const Digest& digest) override;
+  Status put_blob(const Digest& digest, std::string_view data) override;
+  Result<bool> has_blob(const Digest& digest) override;
+
+  /// Path of the action entry / blob file for a digest.
+  std::string action_path(const Digest& key) const;
+  std::string blob_path(const Digest& digest) const;
+  const std::string& dir() const { return dir_; }
+
+  /// Number of corrupt files found (and removed) by this instance.
+  int corrupt_found() const { return corrupt_; }
+
+  /// Decodes an action entry file's bytes. Errors: bad magic, checksum or encoding.
+  static Result<ActionResult> decode_action_file(std::string_view bytes);
+  /// Checks a blob file's bytes against `digest`, returning the content. Errors: mismatch.
+  static Result<std::string> decode_blob_file(std::string_view bytes, const Digest& digest);
+
+ private:
+  Status write(const std::string& path, std::string_view data);
+  void discard_corrupt(const std::string& path, const std::string& why);
+
+  std::string dir_;
+  int corrupt_ = 0;
+};
+
+}  // namespace kiln

@@ -1,0 +1,44 @@
+// The store interface: an action cache (key → ActionResult) and a content-addressed store
+// (SHA-256 digest → blob), as in Bazel's remote cache (https://bazel.build/remote/caching).
+// Implementations: local/ (files under KILN_DIR); remote/ follow (HTTP, Redis, OCI).
+// Contract: a miss is `std::nullopt`, not an error; an error means the store itself failed
+// (unreachable, unreadable) and the caller goes on without it. Blobs returned are verified
+// against their digest — a store never hands out bytes that do not match.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/action_result.h"
+#include "util/digest.h"
+#include "util/expected.h"
+
+namespace kiln {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  /// A short name for messages and stats ("local", "http://host:port/prefix", …).
+  virtual std::string name() const = 0;
+
+  /// The ActionResult stored under `key`; nullopt on a miss (or a corrupt entry, which the
+  /// store removes). Errors: the store cannot be reached or read.
+  virtual Result<std::optional<ActionResult>> get_action(const Digest& key) = 0;
+
+  /// Stores `result` under `key`, replacing any previous entry. Blobs it names must have
+  /// been put first. Errors: the store cannot be written (full, read-only, unreachable).
+  virtual Status put_action(const Digest& key, const ActionResult& result) = 0;
+
+  /// The blob with `digest`, checked against it; nullopt on a miss or a corrupt blob.
+  virtual Result<std::optional<std::string>> get_blob(const Digest& digest) = 0;
+
+  /// Stores a blob (its digest must be sha256(data)); a blob already present is not rewritten.
+  virtual Status put_blob(const Digest& digest, std::string_view data) = 0;
+
+  /// True when the store holds the blob.
+  virtual Result<bool> has_blob(const Digest& digest) = 0;
+};
+
+}  // namespace kiln

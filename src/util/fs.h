@@ -1,0 +1,73 @@
+// File system helpers: whole-file reads, atomic writes (temp file + rename), stat, paths.
+// All functions return Result; none throws.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/expected.h"
+
+namespace kiln {
+
+/// Reads a whole file into a string. Errors: missing or unreadable file.
+Result<std::string> read_file(const std::string& path);
+
+/// Writes `data` to `path` atomically: a temp file beside it, then rename(2). Readers see
+/// the old file or the new one, never a torn one. `mode` is the new file's permission bits.
+/// Errors: directory missing or not writable, disk full (the temp file is removed).
+Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+
+/// Creates a directory and its parents (mkdir -p). Errors: a component is not a directory.
+Status make_dirs(const std::string& path);
+
+/// Cheap identity of a file's current contents: size and mtime (ns).
+struct FileStat {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  int64_t ctime_ns = 0;
+  uint64_t inode = 0;
+  mode_t mode = 0;
+};
+
+/// stat(2) of a path (following symlinks); nullopt when it does not exist.
+std::optional<FileStat> stat_file(const std::string& path);
+
+/// True when `path` is an existing regular file or directory.
+bool path_exists(const std::string& path);
+
+/// Absolute form of `path` resolved against `base` (no symlink resolution), lexically normalized.
+std::string absolute_path(const std::string& path, const std::string& base);
+
+/// Lexical normalization: collapses "//", "/./" and "dir/.." without touching the disk.
+std::string normalize_path(const std::string& path);
+
+/// Directory part of a path ("a/b/c" → "a/b"; "c" → ".").
+std::string dir_name(const std::string& path);
+
+/// Last component of a path.
+std::string base_name(const std::string& path);
+
+/// Joins two path fragments with exactly one '/'.
+std::string path_join(const std::string& a, const std::string& b);
+
+/// True when `path` equals `dir` or lies below it (lexical comparison).
+bool path_is_under(std::string_view path, std::string_view dir);
+
+/// The current working directory.
+std::string current_dir();
+
+/// Names of the entries of a directory (no "." or ".."); empty when unreadable.
+std::vector<std::string> list_dir(const std::string& dir);
+
+/// Searches $PATH for an executable named `name` (or returns `name` if it contains '/').
+std::optional<std::string> find_in_path(const std::string& name);
+
+/// Removes a file or a directory tree; missing paths are not an error.
+Status remove_all(const std::string& path);
+
+}  // namespace kiln

@@ -1,0 +1,39 @@
+// stderr warnings and the optional $KILN_LOG debug file (appended with O_APPEND, one write
+// per line, so parallel kiln processes do not interleave within a line).
+#include "util/log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+namespace kiln {
+
+void warn(std::string_view message) {
+  std::string line = "kiln: warning: ";
+  line += message;
+  line += '\n';
+  ssize_t r = ::write(2, line.data(), line.size());
+  (void)r;
+}
+
+bool debug_enabled() {
+  static const bool on = std::getenv("KILN_LOG") != nullptr;
+  return on;
+}
+
+void debug(std::string_view message) {
+  if (!debug_enabled()) return;
+  const char* path = std::getenv("KILN_LOG");
+  int fd = ::open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  std::string line = "[" + std::to_string(::getpid()) + "] ";
+  line += message;
+  line += '\n';
+  ssize_t r = ::write(fd, line.data(), line.size());
+  (void)r;
+  ::close(fd);
+}
+
+}  // namespace kiln

@@ -1,0 +1,18 @@
+// Messages to the user. kiln never writes to stdout in wrapper mode (cargo parses it):
+// warnings go to stderr as one line "kiln: warning: …"; debug lines go to $KILN_LOG.
+#pragma once
+
+#include <string_view>
+
+namespace kiln {
+
+/// Prints "kiln: warning: <message>" on stderr.
+void warn(std::string_view message);
+
+/// Appends a debug line to the file named by $KILN_LOG, if set (one line per call, with pid).
+void debug(std::string_view message);
+
+/// True when $KILN_LOG is set.
+bool debug_enabled();
+
+}  // namespace kiln
