@@ -44,6 +44,16 @@ Config load_config() {
   std::string dis = env("KILN_DISABLE");
   c.disabled = dis == "1" || dis == "true" || dis == "yes";
   if (uint64_t s = parse_size(env("KILN_CACHE_SIZE")); s > 0) c.cache_size_bytes = s;
+  std::string remotes = env("KILN_REMOTE");
+  size_t i = 0;
+  while (i < remotes.size()) {
+    size_t j = remotes.find(' ', i);
+    if (j == std::string::npos) j = remotes.size();
+    if (j > i) c.remotes.push_back(remotes.substr(i, j - i));
+    i = j + 1;
+  }
+  if (std::string t = env("KILN_REMOTE_TIMEOUT"); !t.empty()) c.remote_timeout_ms = std::atoi(t.c_str());
+  if (std::string u = env("KILN_UPLOAD"); !u.empty()) c.upload = u;
   return c;
 }
 

@@ -67,7 +67,7 @@ struct Flow {
     inv->workspace_wrapper = workspace_wrapper;
     event.crate_type = inv->crate_type_label();
     if (!inv->not_cacheable.empty()) {
-      debug("not cached (" + inv->not_cacheable + "): " + inv->not_cacheable_detail);
+      debug("not-cached " + inv->crate_name + " " + inv->not_cacheable + ": " + inv->not_cacheable_detail);
       record(Outcome::NotCached, inv->not_cacheable);
       pass_through(command);
     }
@@ -95,7 +95,7 @@ struct Flow {
         replay_output(entry, anchors);
         double hit_ms = now_ms() - t0;
         record(Outcome::DirectHit, {}, std::max(0.0, static_cast<double>(entry.meta.compile_ms) - hit_ms));
-        debug("hit " + inv->crate_name + " key " + (*found)->key.hex());
+        debug("hit " + inv->crate_name + " " + event.crate_type + " key " + (*found)->key.hex());
         return entry.exit_code;
       }
       debug("hit not restorable, compiling: " + restored.error().message);
@@ -130,6 +130,7 @@ struct Flow {
     } else {
       record(Outcome::Miss);
     }
+    debug("miss " + inv->crate_name + " " + event.crate_type + (rec && rec->path_bound ? " path-bound" : ""));
     return result->exit_code;
   }
 };
