@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# kiln's main job on real input: builds ripgrep (from Debian's source package) with
+# `cargo kiln build` cold, runs `cargo clean`, builds again warm, and prints what kiln saved.
+#   scripts/demo.sh [--release]
+# Work dir: $KILN_DEMO_DIR (default /tmp/kiln-demo); the demo uses its own fresh store there.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=${KILN_DEMO_DIR:-/tmp/kiln-demo}
+export PATH="$HOME/.cargo/bin:$PATH"
+
+"$root/scripts/install-deps.sh"
+kiln=$("$root/scripts/build.sh")
+export PATH="$(dirname "$kiln"):$PATH"   # kiln and cargo-kiln
+"$root/scripts/prepare-debian-app.sh" rust-ripgrep "$work/ripgrep" >/dev/null
+
+export KILN_DIR="$work/store"
+rm -rf "$KILN_DIR"
+cd "$work/ripgrep"
+cargo clean -q
+
+secs() { date +%s.%N; }
+t0=$(secs)
+cargo kiln build "$@" 2>"$work/cold.log" || { tail -20 "$work/cold.log"; exit 1; }
+t1=$(secs)
+cargo clean -q
+t2=$(secs)
+cargo kiln build "$@" 2>"$work/warm.log" || { tail -20 "$work/warm.log"; exit 1; }
+t3=$(secs)
+
+cold=$(echo "$t1 - $t0" | bc)
+warm=$(echo "$t3 - $t2" | bc)
+echo
+echo "ripgrep, cargo kiln build $*"
+printf '  cold (empty store):        %6.2f s   %s\n' "$cold" "$(grep '^kiln:' "$work/cold.log")"
+printf '  warm (after cargo clean):  %6.2f s   %s\n' "$warm" "$(grep '^kiln:' "$work/warm.log")"
+printf '  warm / cold:               %6.3f\n' "$(echo "$warm / $cold" | bc -l)"
+kiln stats | sed 's/^/  /'
