@@ -14,6 +14,7 @@
 #include "rustc/toolchain.h"
 #include "stats/stats.h"
 #include "store/local/local_store.h"
+#include "store/store_factory.h"
 #include "util/clock.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -68,6 +69,8 @@ struct Flow {
     event.crate_type = inv->crate_type_label();
     if (!inv->not_cacheable.empty()) {
       debug("not-cached " + inv->crate_name + " " + inv->not_cacheable + ": " + inv->not_cacheable_detail);
+      if (inv->not_cacheable == "unsupported-argument")
+        warn("not caching " + inv->crate_name + ": " + inv->not_cacheable_detail + " is not understood; running rustc");
       record(Outcome::NotCached, inv->not_cacheable);
       pass_through(command);
     }
@@ -84,7 +87,8 @@ struct Flow {
       for (const auto& l : pre->lines) debug("  " + l);
     }
 
-    LocalStore store(cfg.dir);
+    StoreChain stores = make_store_chain(cfg);  // local store, then the remotes (if any)
+    Store& store = stores.store();
     auto found = lookup_entry(store, pre->digest, anchors);
     if (!found) {
       warn("store unreadable (" + found.error().message + "); compiling");
