@@ -13,6 +13,10 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args);
 /// `kiln stats [--json] [--zero]`. Returns the process exit code.
 int run_stats_command(bool json, bool zero);
 
+/// `kiln config [--doc]`: effective settings with their origins, or the keys' documentation.
+/// Returns the process exit code.
+int run_config_command(bool doc);
+
 /// `kiln ARGS…` for commands (stats, cache, --help, --version). Returns the exit code.
 int run_kiln_command(int argc, char** argv);
 

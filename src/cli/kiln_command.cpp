@@ -25,12 +25,17 @@ int run_kiln_command(int argc, char** argv) {
   stats->add_flag("--json", json, "Machine-readable output");
   stats->add_flag("--zero,-z", zero, "Reset the counters");
 
+  bool config_doc = false;
+  auto* config = app.add_subcommand("config", "Effective settings and where each comes from");
+  config->add_flag("--doc", config_doc, "Explain every setting");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
   if (stats->parsed()) return run_stats_command(json, zero);
+  if (config->parsed()) return run_config_command(config_doc);
   std::printf("%s", app.help().c_str());
   return 0;
 }

@@ -1,18 +1,476 @@
-// Settings from the environment (see config.h).
+// Layered settings (see config.h): defaults < user config.toml < Cargo.toml metadata < KILN_*.
+// TOML is parsed with toml++ (https://marzer.github.io/tomlplusplus/, TOML v1.0.0).
+// Finding the project's Cargo.toml follows cargo's own search (a package's workspace root is
+// the nearest Cargo.toml above it with a [workspace] table), with one safety rule: a
+// downloaded package (registry, git checkout, vendored directory source) never configures
+// kiln — a dependency must not be able to point a build at its own remote store.
 #include "config/config.h"
+
+#include <unistd.h>
 
 #include <cctype>
 #include <cstdlib>
+#include <toml++/toml.h>
+
+#include "util/expected.h"
+#include "util/fs.h"
+#include "util/log.h"
 
 namespace kiln {
 namespace {
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
+// A setting's value as found in a file or the environment, before its key interprets it.
+struct RawValue {
+  enum Kind { Str, Int, Bool, List } kind = Str;
+  std::string s;
+  int64_t i = 0;
+  bool b = false;
+  std::vector<std::string> list;
+};
+
+// Where a layer's values come from: relative paths in files are relative to the file's dir.
+struct Layer {
+  std::string origin;
+  std::string base_dir;  // "" for the environment
+  std::string home;
+};
+
+using Apply = Status (*)(Config&, const RawValue&, const Layer&);
+
+struct KeyDef {
+  ConfigKeyDoc doc;
+  Apply apply;
+};
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::vector<std::string> split_ws(const std::string& s) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    size_t j = i;
+    while (j < s.size() && !std::isspace(static_cast<unsigned char>(s[j]))) ++j;
+    if (j > i) out.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+Result<bool> as_bool(const RawValue& v) {
+  if (v.kind == RawValue::Bool) return v.b;
+  if (v.kind == RawValue::Str) {
+    std::string t = lower(v.s);
+    if (t == "1" || t == "true" || t == "yes" || t == "on") return true;
+    if (t == "0" || t == "false" || t == "no" || t == "off") return false;
+  }
+  return make_error("expected true/false (or on/off, 1/0)");
+}
+
+Result<std::string> as_string(const RawValue& v) {
+  if (v.kind != RawValue::Str) return make_error("expected a string");
+  return v.s;
+}
+
+// "~/x" → $HOME/x; a relative path in a file → relative to the file's directory.
+Result<std::string> as_path(const RawValue& v, const Layer& layer) {
+  auto s = as_string(v);
+  if (!s) return s;
+  std::string p = *s;
+  if (p.empty()) return make_error("expected a path, got an empty string");
+  if ((p == "~" || p.rfind("~/", 0) == 0) && !layer.home.empty()) p = layer.home + p.substr(1);
+  if (p[0] != '/' && !layer.base_dir.empty()) p = absolute_path(p, layer.base_dir);
+  return p;
+}
+
+Status apply_dir(Config& c, const RawValue& v, const Layer& l) {
+  auto p = as_path(v, l);
+  if (!p) return p.error();
+  c.dir = *p;
+  return {};
+}
+
+Status apply_cache_size(Config& c, const RawValue& v, const Layer&) {
+  uint64_t n = 0;
+  if (v.kind == RawValue::Int && v.i > 0) n = static_cast<uint64_t>(v.i);
+  else if (v.kind == RawValue::Str) n = parse_size(v.s);
+  if (n == 0) return make_error("expected a size such as \"10G\", \"500M\" or a number of bytes");
+  c.cache_size_bytes = n;
+  return {};
+}
+
+Status apply_remap(Config& c, const RawValue& v, const Layer&) {
+  auto b = as_bool(v);
+  if (!b) return b.error();
+  c.remap = *b;
+  return {};
+}
+
+Status apply_disable(Config& c, const RawValue& v, const Layer&) {
+  auto b = as_bool(v);
+  if (!b) return b.error();
+  c.disabled = *b;
+  return {};
+}
+
+Status apply_remote(Config& c, const RawValue& v, const Layer&) {
+  if (v.kind == RawValue::List) c.remotes = v.list;
+  else if (v.kind == RawValue::Str) c.remotes = split_ws(v.s);
+  else return make_error("expected an array of URLs");
+  return {};
+}
+
+Status apply_remote_timeout(Config& c, const RawValue& v, const Layer&) {
+  int64_t n = 0;
+  if (v.kind == RawValue::Int) n = v.i;
+  else if (v.kind == RawValue::Str && !v.s.empty() && v.s.size() < 10 &&
+           v.s.find_first_not_of("0123456789") == std::string::npos)
+    n = std::atoll(v.s.c_str());
+  if (n <= 0 || n > 24 * 3600 * 1000) return make_error("expected a number of milliseconds");
+  c.remote_timeout_ms = static_cast<int>(n);
+  return {};
+}
+
+Status apply_upload(Config& c, const RawValue& v, const Layer&) {
+  if (v.kind != RawValue::Str || (v.s != "all" && v.s != "dependencies"))
+    return make_error("expected \"all\" or \"dependencies\"");
+  c.upload = v.s;
+  return {};
+}
+
+Status apply_username(Config& c, const RawValue& v, const Layer&) {
+  auto s = as_string(v);
+  if (!s) return s.error();
+  c.remote_username = *s;
+  return {};
+}
+
+Status apply_password(Config& c, const RawValue& v, const Layer&) {
+  auto s = as_string(v);
+  if (!s) return s.error();
+  c.remote_password = *s;
+  return {};
+}
+
+Status apply_ca_bundle(Config& c, const RawValue& v, const Layer& l) {
+  auto p = as_path(v, l);
+  if (!p) return p.error();
+  c.remote_ca_bundle = *p;
+  return {};
+}
+
+const std::vector<KeyDef>& key_defs() {
+  static const std::vector<KeyDef> defs = {
+      {{"dir", "KILN_DIR", "path", "$XDG_CACHE_HOME/kiln, else ~/.cache/kiln",
+        "The local store: action entries, blobs, stats. \"~/\" is the home directory; a relative "
+        "path in a file is relative to that file's directory."},
+       apply_dir},
+      {{"cache_size", "KILN_CACHE_SIZE", "size: \"10G\", \"500M\", \"64K\" or bytes", "10G",
+        "Cap on the local store; kiln evicts entries to stay under it (binary units)."},
+       apply_cache_size},
+      {{"remap", "KILN_REMAP", "bool (on/off, true/false, 1/0)", "on",
+        "Add --remap-path-prefix for the workspace, package and target directories so that "
+        "outputs carry no machine path and hit from any checkout. Off: keys include the paths."},
+       apply_remap},
+      {{"disable", "KILN_DISABLE", "bool", "off",
+        "Run rustc directly: no lookup, no store, no stats."},
+       apply_disable},
+      {{"remote", "KILN_REMOTE", "array of URLs (space-separated in the env)", "[]",
+        "Remote stores, searched in order after the local store: http(s)://host/prefix (Bazel "
+        "HTTP cache), redis://host:port, oci://host[:port]/repository (OCI registry; "
+        "oci+http:// for plain HTTP). Append \"#read-only\" or \"#write-only\" to a URL to use "
+        "it one way only. KILN_REMOTE set to an empty value turns remotes off."},
+       apply_remote},
+      {{"remote_timeout", "KILN_REMOTE_TIMEOUT", "milliseconds", "5000",
+        "Bound on remote traffic: connect/request timeout; a remote that times out is not "
+        "asked again during the build."},
+       apply_remote_timeout},
+      {{"upload", "KILN_UPLOAD", "\"all\" or \"dependencies\"", "all",
+        "What goes to write-enabled remotes: every result, or only crates that are not "
+        "workspace members (registry, git and path dependencies outside the workspace)."},
+       apply_upload},
+      {{"remote_username", "KILN_REMOTE_USERNAME", "string", "(none)",
+        "User name for remotes whose URL has no userinfo (Basic auth; for OCI registries also "
+        "the credentials sent to the token endpoint)."},
+       apply_username},
+      {{"remote_password", "KILN_REMOTE_PASSWORD", "string", "(none)",
+        "Password or token that goes with remote_username. Prefer the user file or the "
+        "environment over a committed Cargo.toml. Printed masked.",
+        true},
+       apply_password},
+      {{"remote_ca_bundle", "KILN_REMOTE_CA_BUNDLE", "path (PEM)", "$CURL_CA_BUNDLE, else $SSL_CERT_FILE, else the system's",
+        "CA certificates that https remotes must chain to (e.g. a private registry's CA)."},
+       apply_ca_bundle},
+  };
+  return defs;
+}
+
+const KeyDef* find_key(const std::string& name) {
+  for (const auto& d : key_defs())
+    if (d.doc.name == name) return &d;
+  return nullptr;
+}
+
+// Converts a TOML value to a RawValue; an Error for tables and mixed or non-string arrays.
+Result<RawValue> from_toml(const toml::node& node) {
+  RawValue v;
+  if (auto s = node.as_string()) {
+    v.kind = RawValue::Str;
+    v.s = s->get();
+  } else if (auto i = node.as_integer()) {
+    v.kind = RawValue::Int;
+    v.i = i->get();
+  } else if (auto b = node.as_boolean()) {
+    v.kind = RawValue::Bool;
+    v.b = b->get();
+  } else if (auto a = node.as_array()) {
+    v.kind = RawValue::List;
+    for (const auto& e : *a) {
+      auto es = e.as_string();
+      if (!es) return make_error("expected an array of strings");
+      v.list.push_back(es->get());
+    }
+  } else {
+    return make_error("unsupported value type");
+  }
+  return v;
+}
+
+void apply_table(ConfigReport& r, const toml::table& table, const Layer& layer, const std::string& where) {
+  for (const auto& [k, node] : table) {
+    std::string key(k.str());
+    const KeyDef* def = find_key(key);
+    if (!def) {
+      r.warnings.push_back(where + ": unknown key `" + key + "` (ignored; see `kiln config --doc`)");
+      continue;
+    }
+    auto raw = from_toml(node);
+    Status s = raw ? def->apply(r.config, *raw, layer) : Status(raw.error());
+    if (!s) {
+      r.warnings.push_back(where + ": `" + key + "`: " + s.error().message + " (ignored)");
+      continue;
+    }
+    r.origin[key] = layer.origin;
+  }
+}
+
+Result<toml::table> parse_toml_file(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) return text.error();
+  try {
+    return toml::parse(*text, path);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    return make_error(path + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + ": " +
+                      std::string(e.description()));
+  }
+}
+
+bool is_file(const std::string& path) {
+  auto st = stat_file(path);
+  return st && S_ISREG(st->mode);
+}
+
+// A package cargo downloaded or vendored: never a source of settings (see the file comment).
+bool is_downloaded_package_dir(const std::string& dir, const std::string& cargo_home) {
+  if (!cargo_home.empty() && (path_is_under(dir, path_join(cargo_home, "registry")) ||
+                              path_is_under(dir, path_join(cargo_home, "git"))))
+    return true;
+  return is_file(path_join(dir, ".cargo-checksum.json")) || is_file(path_join(dir, ".cargo-ok"));
+}
+
+struct FoundManifest {
+  std::string path;
+  toml::table table;
+};
+
+// The workspace root's Cargo.toml from `start` upward: the first Cargo.toml with a
+// [workspace] table, else the first Cargo.toml found. Reads at most that many files as there
+// are Cargo.toml files on the way (one in the wrapper, whose cwd is the workspace root).
+std::optional<FoundManifest> find_project_manifest(const std::string& start, const std::string& cargo_home,
+                                                   std::vector<std::string>& warnings) {
+  std::optional<FoundManifest> first;
+  std::string dir = normalize_path(start);
+  while (!dir.empty()) {
+    std::string path = path_join(dir, "Cargo.toml");
+    if (is_file(path)) {
+      if (is_downloaded_package_dir(dir, cargo_home)) break;
+      auto table = parse_toml_file(path);
+      if (!table) {
+        warnings.push_back("cannot read " + table.error().message + " (its [*.metadata.kiln] ignored)");
+        if (!first) break;  // cargo would fail on it as well
+      } else if (table->contains("workspace")) {
+        return FoundManifest{path, std::move(*table)};
+      } else if (!first) {
+        first = FoundManifest{path, std::move(*table)};
+      }
+    }
+    if (dir == "/") break;
+    dir = dir_name(dir);
+  }
+  return first;
+}
+
+std::string getenv_or(const ConfigInputs& in, const std::string& name) {
+  auto v = in.env ? in.env(name) : std::nullopt;
+  return v ? *v : "";
 }
 
 }  // namespace
+
+ConfigInputs ConfigInputs::from_process() {
+  ConfigInputs in;
+  in.env = [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
+  in.cwd = current_dir();
+  char buf[4096];
+  std::string link = "/proc/" + std::to_string(::getppid()) + "/cwd";
+  ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
+  if (n > 0) in.parent_cwd.assign(buf, static_cast<size_t>(n));
+  return in;
+}
+
+ConfigReport explain_config(const ConfigInputs& in) {
+  ConfigReport r;
+  for (const auto& d : key_defs()) r.origin[d.doc.name] = "default";
+  std::string home = getenv_or(in, "HOME");
+
+  // 1. Defaults.
+  std::string cache_home = getenv_or(in, "XDG_CACHE_HOME");
+  r.config.dir = !cache_home.empty() ? cache_home + "/kiln" : home + "/.cache/kiln";
+
+  // 2. The user file.
+  std::string config_home = getenv_or(in, "XDG_CONFIG_HOME");
+  r.user_file = (!config_home.empty() ? config_home : home + "/.config") + "/kiln/config.toml";
+  if (is_file(r.user_file)) {
+    r.user_file_found = true;
+    auto table = parse_toml_file(r.user_file);
+    if (!table) {
+      r.warnings.push_back("cannot read " + table.error().message + " (file ignored)");
+    } else {
+      Layer layer{"user file " + r.user_file, dir_name(r.user_file), home};
+      apply_table(r, *table, layer, r.user_file);
+    }
+  }
+
+  // 3. The project's Cargo.toml. The wrapper runs in the workspace root for workspace
+  // members; for a downloaded package cargo runs it in the package's directory, so the
+  // search starts where cargo itself runs.
+  std::string cargo_home = getenv_or(in, "CARGO_HOME");
+  if (cargo_home.empty() && !home.empty()) cargo_home = home + "/.cargo";
+  std::string start = in.cwd;
+  std::string manifest_dir = getenv_or(in, "CARGO_MANIFEST_DIR");
+  if (!manifest_dir.empty() && normalize_path(manifest_dir) == normalize_path(in.cwd) &&
+      is_downloaded_package_dir(in.cwd, cargo_home))
+    start = in.parent_cwd;
+  if (!start.empty()) {
+    if (auto found = find_project_manifest(start, cargo_home, r.warnings)) {
+      r.cargo_toml = found->path;
+      Layer layer{"", dir_name(found->path), home};
+      for (const char* section : {"workspace", "package"}) {
+        const toml::node* node = found->table[section]["metadata"]["kiln"].node();
+        if (!node) continue;
+        std::string where = found->path + " [" + section + ".metadata.kiln]";
+        if (const toml::table* t = node->as_table()) {
+          layer.origin = where;
+          apply_table(r, *t, layer, where);
+        } else {
+          r.warnings.push_back(where + " is not a table (ignored)");
+        }
+      }
+    }
+  }
+
+  // 4. The environment. An empty variable counts as unset, except KILN_REMOTE, where an
+  // empty value turns remotes off.
+  Layer env_layer{"", "", home};
+  for (const auto& d : key_defs()) {
+    auto v = in.env ? in.env(d.doc.env) : std::nullopt;
+    if (!v || (v->empty() && d.doc.name != "remote")) continue;
+    env_layer.origin = "env " + d.doc.env;
+    RawValue raw;
+    raw.s = *v;
+    Status s = d.apply(r.config, raw, env_layer);
+    if (!s) {
+      r.warnings.push_back(d.doc.env + "=" + (d.doc.secret ? "****" : *v) + ": " + s.error().message + " (ignored)");
+      continue;
+    }
+    r.origin[d.doc.name] = env_layer.origin;
+  }
+  return r;
+}
+
+Config load_config() {
+  ConfigReport r = explain_config(ConfigInputs::from_process());
+  for (const auto& w : r.warnings) warn("config: " + w);
+  return std::move(r.config);
+}
+
+const std::vector<ConfigKeyDoc>& config_key_docs() {
+  static const std::vector<ConfigKeyDoc> docs = [] {
+    std::vector<ConfigKeyDoc> out;
+    for (const auto& d : key_defs()) out.push_back(d.doc);
+    return out;
+  }();
+  return docs;
+}
+
+namespace {
+
+std::string toml_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+      out += buf;
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string config_value_text(const Config& c, const std::string& key) {
+  if (key == "dir") return toml_string(c.dir);
+  if (key == "cache_size") return toml_string(format_size(c.cache_size_bytes));
+  if (key == "remap") return c.remap ? "true" : "false";
+  if (key == "disable") return c.disabled ? "true" : "false";
+  if (key == "remote") {
+    std::string out = "[";
+    for (size_t i = 0; i < c.remotes.size(); ++i)
+      out += (i ? ", " : "") + toml_string(mask_url_credentials(c.remotes[i]));
+    return out + "]";
+  }
+  if (key == "remote_timeout") return std::to_string(c.remote_timeout_ms);
+  if (key == "upload") return toml_string(c.upload);
+  if (key == "remote_username") return toml_string(c.remote_username);
+  if (key == "remote_password") return toml_string(c.remote_password.empty() ? "" : "****");
+  if (key == "remote_ca_bundle") return toml_string(c.remote_ca_bundle);
+  return "";
+}
+
+std::string mask_url_credentials(const std::string& url) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return url;
+  size_t auth_start = scheme_end + 3;
+  size_t auth_end = url.find_first_of("/?#", auth_start);
+  if (auth_end == std::string::npos) auth_end = url.size();
+  size_t at = url.rfind('@', auth_end);
+  if (at == std::string::npos || at < auth_start) return url;
+  size_t colon = url.find(':', auth_start);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "****" + url.substr(at);
+}
 
 uint64_t parse_size(const std::string& text) {
   if (text.empty()) return 0;
@@ -32,29 +490,14 @@ uint64_t parse_size(const std::string& text) {
   return static_cast<uint64_t>(v * mult);
 }
 
-Config load_config() {
-  Config c;
-  c.dir = env("KILN_DIR");
-  if (c.dir.empty()) {
-    std::string xdg = env("XDG_CACHE_HOME");
-    c.dir = !xdg.empty() ? xdg + "/kiln" : env("HOME") + "/.cache/kiln";
+std::string format_size(uint64_t bytes) {
+  static const char* units[] = {"", "K", "M", "G", "T"};
+  int u = 0;
+  while (u < 4 && bytes != 0 && bytes % 1024 == 0) {
+    bytes /= 1024;
+    ++u;
   }
-  std::string remap = env("KILN_REMAP");
-  c.remap = !(remap == "off" || remap == "0" || remap == "false" || remap == "no");
-  std::string dis = env("KILN_DISABLE");
-  c.disabled = dis == "1" || dis == "true" || dis == "yes";
-  if (uint64_t s = parse_size(env("KILN_CACHE_SIZE")); s > 0) c.cache_size_bytes = s;
-  std::string remotes = env("KILN_REMOTE");
-  size_t i = 0;
-  while (i < remotes.size()) {
-    size_t j = remotes.find(' ', i);
-    if (j == std::string::npos) j = remotes.size();
-    if (j > i) c.remotes.push_back(remotes.substr(i, j - i));
-    i = j + 1;
-  }
-  if (std::string t = env("KILN_REMOTE_TIMEOUT"); !t.empty()) c.remote_timeout_ms = std::atoi(t.c_str());
-  if (std::string u = env("KILN_UPLOAD"); !u.empty()) c.upload = u;
-  return c;
+  return std::to_string(bytes) + units[u];
 }
 
 }  // namespace kiln

@@ -1,15 +1,28 @@
-// kiln's settings. Today from the environment (KILN_*) with built-in defaults; the layered
-// config files (user config.toml, Cargo.toml metadata) plug in here.
-//   KILN_DIR        store directory (default $XDG_CACHE_HOME/kiln, else ~/.cache/kiln)
-//   KILN_REMAP      "on" (default) or "off": add --remap-path-prefix for path-independent outputs
-//   KILN_DISABLE    "1": run rustc directly, count nothing
-//   KILN_CACHE_SIZE local store cap, e.g. "10G", "500M" (default 10 GiB)
-//   KILN_REMOTE     space-separated remote store URLs (http://, https://, redis://, oci://)
-//   KILN_REMOTE_TIMEOUT  per-build bound on remote traffic, ms (default 5000)
-//   KILN_UPLOAD     "all" (default) or "dependencies" (never upload workspace crates)
+// kiln's settings, from four layers, each overriding the one before:
+//   1. built-in defaults;
+//   2. the user file: $XDG_CONFIG_HOME/kiln/config.toml (else ~/.config/kiln/config.toml);
+//   3. the project: [workspace.metadata.kiln] then [package.metadata.kiln] of the workspace
+//      root's Cargo.toml, found from the current directory upward;
+//   4. the environment: KILN_*.
+// Keys (TOML key / environment variable), documented for users in docs/configuration.md and
+// by `kiln config --doc` (the table lives in config.cpp):
+//   dir / KILN_DIR                     store directory ($XDG_CACHE_HOME/kiln, else ~/.cache/kiln)
+//   cache_size / KILN_CACHE_SIZE       local store cap, "10G", "500M" or bytes (10 GiB)
+//   remap / KILN_REMAP                 add --remap-path-prefix for path-independent outputs (on)
+//   disable / KILN_DISABLE             run rustc directly, count nothing (off)
+//   remote / KILN_REMOTE               remote store URLs (TOML array; space-separated in env)
+//   remote_timeout / KILN_REMOTE_TIMEOUT  bound on remote traffic, ms (5000)
+//   upload / KILN_UPLOAD               "all" or "dependencies" (never upload workspace crates)
+//   remote_username / KILN_REMOTE_USERNAME, remote_password / KILN_REMOTE_PASSWORD
+//                                      credentials for remotes whose URL carries none
+//   remote_ca_bundle / KILN_REMOTE_CA_BUNDLE  CA certificates (PEM file) for https remotes
+// load_config() is on the wrapper's hot path: it reads at most two small TOML files.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,12 +37,70 @@ struct Config {
   std::vector<std::string> remotes;  // URLs, each possibly with a "#read-only"/"#write-only" suffix
   int remote_timeout_ms = 5000;
   std::string upload = "all";  // "all" | "dependencies"
+  std::string remote_username;  // for remotes whose URL has no userinfo ("" = none)
+  std::string remote_password;
+  std::string remote_ca_bundle;  // PEM file for https remotes ("" = CURL_CA_BUNDLE, SSL_CERT_FILE, system)
 };
 
-/// Reads the settings from the environment.
+/// What load_config reads besides files: the environment, the current directory and the
+/// directory of the parent process (cargo). Tests substitute their own.
+struct ConfigInputs {
+  /// Value of an environment variable; nullopt when unset.
+  std::function<std::optional<std::string>(const std::string&)> env;
+  std::string cwd;
+  /// Current directory of the process that started this one ("" = unknown). Used to find the
+  /// workspace when the wrapper compiles a downloaded package (cargo runs rustc in its dir).
+  std::string parent_cwd;
+
+  /// The real environment, getcwd() and /proc/<ppid>/cwd.
+  static ConfigInputs from_process();
+};
+
+/// The settings with, for each key, where its value came from.
+struct ConfigReport {
+  Config config;
+  /// Key name → origin: "default", "user file PATH", "PATH [workspace.metadata.kiln]",
+  /// "PATH [package.metadata.kiln]", "env KILN_…".
+  std::map<std::string, std::string> origin;
+  std::string user_file;      // the user file's path (whether or not it exists)
+  bool user_file_found = false;
+  std::string cargo_toml;     // the Cargo.toml read for layer 3 ("" = none found)
+  std::vector<std::string> warnings;  // unreadable files, unknown keys, bad values (ignored)
+};
+
+/// One documented key: TOML name, environment variable, value syntax, default, meaning.
+struct ConfigKeyDoc {
+  std::string name;
+  std::string env;
+  std::string syntax;
+  std::string default_text;
+  std::string doc;
+  bool secret = false;  // printed masked
+};
+
+/// Computes the settings and their origins from `in`. Never fails: a bad file or value is
+/// reported in `warnings` and that file or value is ignored.
+ConfigReport explain_config(const ConfigInputs& in);
+
+/// The settings of this process (explain_config of the real inputs); prints each warning as
+/// one "kiln: warning: …" line on stderr.
 Config load_config();
+
+/// All keys, in display order.
+const std::vector<ConfigKeyDoc>& config_key_docs();
+
+/// The effective value of `key` in TOML syntax, credentials masked (see mask_url_credentials;
+/// a password prints as "****").
+std::string config_value_text(const Config& c, const std::string& key);
+
+/// `url` with the password of its userinfo replaced by "****"
+/// ("oci://u:secret@h/r" → "oci://u:****@h/r"); unchanged when it has none.
+std::string mask_url_credentials(const std::string& url);
 
 /// Parses a size such as "10G", "500M", "1024K", "123" (bytes; binary units). 0 on bad input.
 uint64_t parse_size(const std::string& text);
+
+/// A size in bytes as the shortest exact "NT"/"NG"/"NM"/"NK"/"N" text.
+std::string format_size(uint64_t bytes);
 
 }  // namespace kiln
