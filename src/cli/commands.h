@@ -4,6 +4,10 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace kiln {
 
 /// `cargo kiln ARGS…` (cargo runs `cargo-kiln kiln ARGS…`): runs cargo with RUSTC_WRAPPER set
@@ -16,6 +20,11 @@ int run_stats_command(bool json, bool zero);
 /// `kiln config [--doc]`: effective settings with their origins, or the keys' documentation.
 /// Returns the process exit code.
 int run_config_command(bool doc);
+
+/// `kiln __store-selftest URL [--seed S] [--mode put|get|both] [--size N]` (hidden; tests):
+/// adds the subcommand to `app`; run_store_selftest_command runs it once parsed (exit code).
+CLI::App* add_store_selftest_command(CLI::App& app);
+int run_store_selftest_command();
 
 /// `kiln ARGS…` for commands (stats, cache, --help, --version). Returns the exit code.
 int run_kiln_command(int argc, char** argv);

@@ -29,6 +29,8 @@ int run_kiln_command(int argc, char** argv) {
   auto* config = app.add_subcommand("config", "Effective settings and where each comes from");
   config->add_flag("--doc", config_doc, "Explain every setting");
 
+  auto* selftest = add_store_selftest_command(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -36,6 +38,7 @@ int run_kiln_command(int argc, char** argv) {
   }
   if (stats->parsed()) return run_stats_command(json, zero);
   if (config->parsed()) return run_config_command(config_doc);
+  if (selftest->parsed()) return run_store_selftest_command();
   std::printf("%s", app.help().c_str());
   return 0;
 }

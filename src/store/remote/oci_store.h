@@ -1,0 +1,121 @@
+// OciStore: kiln's store in one repository of an OCI registry (distribution-spec v1.1:
+// https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md), e.g. Docker's
+// registry, Harbor, Zot, GHCR.
+//   URL      oci://[user[:password]@]host[:port]/repository[?tls=on|off]
+//            Plain HTTP for loopback hosts (localhost, 127.0.0.0/8, ::1), HTTPS otherwise, as
+//            Docker and go-containerregistry default; ?tls=on|off overrides.
+//   CAS      blobs of the repository: HEAD/GET /v2/<name>/blobs/sha256:<hex> (GET verified
+//            against the digest); upload POST /v2/<name>/blobs/uploads/ → 202 + Location, then
+//            PUT <Location>&digest=sha256:<hex> with the whole body (monolithic). A blob the
+//            registry already has (HEAD 200) is not sent again.
+//   entries  an artifact manifest tagged with the 64-hex action key:
+//              OCI image manifest, artifactType application/vnd.kiln.action.v1,
+//              config = the empty descriptor (application/vnd.oci.empty.v1+json, "{}"),
+//              one layer = ActionResult::encode() bytes, application/vnd.kiln.action-result.v1+protobuf.
+//            Layers up to 16 KiB are also embedded in the descriptor's `data` field (image-spec
+//            v1.1), so a lookup is one GET; the blob is always uploaded too.
+//   auth     Basic or Bearer token flow (store/remote/oci_auth.h); credentials from the URL,
+//            else from OciOptions (config remote_username/remote_password).
+//   TLS      CA bundle from OciOptions (config remote_ca_bundle), else $CURL_CA_BUNDLE, else
+//            $SSL_CERT_FILE, else libcurl's default.
+//   timeouts connect and request bounded by timeout_ms; blob transfers instead abort when
+//            slower than 1 KiB/s for that long. Timeouts come back as timeout_error (health.h).
+// One libcurl easy handle per store, reused so requests share a keep-alive connection.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/remote/oci_auth.h"
+#include "store/remote/remote_url.h"
+#include "store/store.h"
+
+namespace kiln {
+
+/// Settings of an OciStore that do not come from its URL.
+struct OciOptions {
+  int timeout_ms = 5000;
+  std::string username;   // used when the URL has no userinfo
+  std::string password;
+  std::string ca_bundle;  // PEM file; "" = $CURL_CA_BUNDLE, $SSL_CERT_FILE, libcurl's default
+};
+
+/// Media types of kiln's action artifacts.
+inline constexpr const char* kOciManifestMediaType = "application/vnd.oci.image.manifest.v1+json";
+inline constexpr const char* kOciEmptyMediaType = "application/vnd.oci.empty.v1+json";
+inline constexpr const char* kKilnActionArtifactType = "application/vnd.kiln.action.v1";
+inline constexpr const char* kKilnActionLayerMediaType = "application/vnd.kiln.action-result.v1+protobuf";
+
+/// The layer an action manifest points to.
+struct OciActionLayer {
+  Digest digest;
+  int64_t size = 0;
+  std::optional<std::string> data;  // the embedded bytes, already checked against digest/size
+};
+
+/// The manifest JSON of an action entry whose ActionResult encodes to `layer_bytes`
+/// (annotations name the entry kind and crate for people browsing the registry).
+std::string make_action_manifest(std::string_view layer_bytes, const EntryMeta& meta);
+
+/// Reads an action manifest. nullopt when it is not a kiln action artifact (another
+/// artifactType, no single layer of kiln's media type). Errors: not JSON, bad digest,
+/// embedded data that does not match its descriptor.
+Result<std::optional<OciActionLayer>> parse_action_manifest(std::string_view json);
+
+/// True for a valid distribution-spec repository name ("team/kiln-cache").
+bool valid_oci_repository(std::string_view name);
+
+class OciStore : public Store {
+ public:
+  /// A store for `url` (scheme oci). Errors: bad repository name, unknown query parameter.
+  static Result<std::unique_ptr<OciStore>> create(const RemoteUrl& url, const OciOptions& options);
+  ~OciStore() override;
+  OciStore(const OciStore&) = delete;
+  OciStore& operator=(const OciStore&) = delete;
+
+  std::string name() const override { return name_; }
+  Result<std::optional<ActionResult>> get_action(const Digest& key) override;
+  Status put_action(const Digest& key, const ActionResult& result) override;
+  Result<std::optional<std::string>> get_blob(const Digest& digest) override;
+  Status put_blob(const Digest& digest, std::string_view data) override;
+  Result<bool> has_blob(const Digest& digest) override;
+
+  /// "http(s)://host[:port]/v2/<repository>" — the prefix of every request.
+  const std::string& api_base() const { return api_; }
+
+ private:
+  struct Response {
+    long status = 0;
+    std::string body;
+    std::string location;
+    std::string www_authenticate;
+  };
+  struct Request {
+    const char* method = "GET";
+    std::string url;
+    std::string_view body;
+    std::string content_type;  // for bodies
+    std::string accept;
+    size_t max_bytes = 1 << 20;
+    bool blob_transfer = false;  // large body: a low-speed bound instead of a total timeout
+  };
+
+  OciStore(const RemoteUrl& url, const OciOptions& options, bool tls, std::string repository);
+  /// One HTTP exchange with the given Authorization value. Errors: transport failures.
+  Result<Response> send(const Request& r, const std::string& authorization);
+  /// send() with authorization for `access`, answering one 401 challenge.
+  Result<Response> call(const Request& r, OciAccess access);
+  Status upload_blob(const Digest& digest, std::string_view data);
+  std::string blob_url(const Digest& d) const;
+
+  std::string name_, api_, origin_;
+  OciOptions options_;
+  bool tls_;
+  OciAuth auth_;
+  bool empty_config_present_ = false;
+  void* curl_ = nullptr;  // CURL*
+};
+
+}  // namespace kiln

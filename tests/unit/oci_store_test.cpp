@@ -1,0 +1,130 @@
+// OciStore without a registry: the action manifest format (build, read back, embedded data
+// checked, foreign artifacts ignored), repository names, URL handling, and a closed port
+// failing as an error. tests/e2e/test_remote_oci.sh runs it against docker-registry.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "store/remote/oci_store.h"
+#include "store/remote/remote_url.h"
+
+namespace kiln {
+namespace {
+
+ActionResult sample_entry(size_t stderr_bytes = 10) {
+  ActionResult r;
+  r.output_files.push_back({"{{kiln:target}}/debug/deps/libx.rlib", sha256("x"), 1, false});
+  r.stderr_raw = std::string(stderr_bytes, 'w');
+  r.meta.crate_name = "x";
+  r.meta.crate_type = "lib";
+  r.meta.package = "x 1.0.0";
+  return r;
+}
+
+TEST(OciManifest, RoundTripWithEmbeddedLayer) {
+  std::string bytes = sample_entry().encode();
+  std::string json = make_action_manifest(bytes, sample_entry().meta);
+  auto j = nlohmann::json::parse(json);
+  EXPECT_EQ(j["schemaVersion"], 2);
+  EXPECT_EQ(j["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+  EXPECT_EQ(j["artifactType"], "application/vnd.kiln.action.v1");
+  EXPECT_EQ(j["config"]["mediaType"], "application/vnd.oci.empty.v1+json");
+  EXPECT_EQ(j["config"]["digest"], "sha256:" + sha256("{}").hex());
+  EXPECT_EQ(j["config"]["size"], 2);
+  ASSERT_EQ(j["layers"].size(), 1u);
+  EXPECT_EQ(j["layers"][0]["mediaType"], "application/vnd.kiln.action-result.v1+protobuf");
+  EXPECT_EQ(j["layers"][0]["digest"], "sha256:" + sha256(bytes).hex());
+  EXPECT_EQ(j["annotations"]["dev.kiln.crate"], "x lib");
+
+  auto layer = parse_action_manifest(json);
+  ASSERT_TRUE(layer.ok()) << layer.error().message;
+  ASSERT_TRUE(layer->has_value());
+  EXPECT_EQ((*layer)->digest, sha256(bytes));
+  EXPECT_EQ((*layer)->size, static_cast<int64_t>(bytes.size()));
+  ASSERT_TRUE((*layer)->data.has_value());
+  EXPECT_EQ(*(*layer)->data, bytes);
+}
+
+TEST(OciManifest, LargeLayersAreNotEmbedded) {
+  std::string bytes = sample_entry(100000).encode();
+  auto layer = parse_action_manifest(make_action_manifest(bytes, {}));
+  ASSERT_TRUE(layer.ok() && layer->has_value());
+  EXPECT_FALSE((*layer)->data.has_value());
+  EXPECT_EQ((*layer)->digest, sha256(bytes));
+}
+
+TEST(OciManifest, TamperedEmbeddedDataIsAnError) {
+  std::string bytes = sample_entry().encode();
+  auto j = nlohmann::json::parse(make_action_manifest(bytes, {}));
+  std::string other = bytes;
+  other[0] ^= 1;
+  j["layers"][0]["data"] = base64_encode(other);
+  EXPECT_FALSE(parse_action_manifest(j.dump()).ok());
+  j["layers"][0]["data"] = "%%%";
+  EXPECT_FALSE(parse_action_manifest(j.dump()).ok());
+}
+
+TEST(OciManifest, ForeignArtifactsAreNotEntries) {
+  std::string bytes = sample_entry().encode();
+  auto j = nlohmann::json::parse(make_action_manifest(bytes, {}));
+  auto image = j;
+  image.erase("artifactType");
+  image["config"]["mediaType"] = "application/vnd.oci.image.config.v1+json";
+  auto parsed = parse_action_manifest(image.dump());
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_FALSE(parsed->has_value());
+
+  auto two_layers = j;
+  two_layers["layers"].push_back(j["layers"][0]);
+  EXPECT_FALSE(parse_action_manifest(two_layers.dump())->has_value());
+
+  auto other_layer = j;
+  other_layer["layers"][0]["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip";
+  EXPECT_FALSE(parse_action_manifest(other_layer.dump())->has_value());
+
+  EXPECT_FALSE(parse_action_manifest("{").ok());
+  auto bad_digest = j;
+  bad_digest["layers"][0]["digest"] = "md5:abc";
+  EXPECT_FALSE(parse_action_manifest(bad_digest.dump()).ok());
+}
+
+TEST(OciRepository, NamesFollowTheDistributionSpec) {
+  for (const char* ok : {"kiln", "team/kiln-cache", "a/b/c", "a.b", "a__b", "a---b", "k1/x_y"})
+    EXPECT_TRUE(valid_oci_repository(ok)) << ok;
+  for (const char* bad : {"", "Kiln", "a//b", "/a", "a/", "-a", "a-", "a___b", "a..b", "a b", "a:b"})
+    EXPECT_FALSE(valid_oci_repository(bad)) << bad;
+}
+
+Result<std::unique_ptr<OciStore>> make(const std::string& url) {
+  auto u = parse_remote_url(url);
+  if (!u) return u.error();
+  OciOptions o;
+  o.timeout_ms = 2000;
+  return OciStore::create(*u, o);
+}
+
+TEST(OciStoreUrl, SchemeFollowsHostAndTlsParameter) {
+  EXPECT_EQ((*make("oci://127.0.0.1:5000/kiln"))->api_base(), "http://127.0.0.1:5000/v2/kiln");
+  EXPECT_EQ((*make("oci://localhost:5000/kiln"))->api_base(), "http://localhost:5000/v2/kiln");
+  EXPECT_EQ((*make("oci://[::1]:5000/kiln"))->api_base(), "http://[::1]:5000/v2/kiln");
+  EXPECT_EQ((*make("oci://ghcr.io/team/kiln-cache"))->api_base(), "https://ghcr.io/v2/team/kiln-cache");
+  EXPECT_EQ((*make("oci://127.0.0.1:5000/kiln?tls=on#read-only"))->api_base(), "https://127.0.0.1:5000/v2/kiln");
+  EXPECT_EQ((*make("oci://reg.example/kiln?tls=off"))->api_base(), "http://reg.example/v2/kiln");
+  EXPECT_EQ((*make("oci://u:p@reg.example:5000/kiln"))->name(), "oci://reg.example:5000/kiln");  // no credentials
+  EXPECT_FALSE(make("oci://reg.example/").ok());
+  EXPECT_FALSE(make("oci://reg.example/Kiln").ok());
+  EXPECT_FALSE(make("oci://reg.example/kiln?tls=maybe").ok());
+  EXPECT_FALSE(make("oci://reg.example/kiln?ttl=7d").ok());
+}
+
+TEST(OciStoreUrl, UnreachableRegistryIsAnError) {
+  // Port 1 on loopback: nothing listens, the connection is refused at once.
+  auto s = make("oci://127.0.0.1:1/kiln");
+  ASSERT_TRUE(s.ok());
+  auto got = (*s)->get_action(sha256("k"));
+  EXPECT_FALSE(got.ok());
+  EXPECT_FALSE((*s)->has_blob(sha256("b")).ok());
+  EXPECT_FALSE((*s)->put_blob(sha256("b"), "b").ok());
+}
+
+}  // namespace
+}  // namespace kiln
