@@ -1,0 +1,47 @@
+// The store chain from the Config (see store_factory.h).
+#include "store/store_factory.h"
+
+#include <cstdlib>
+
+#include "store/remote/http_store.h"
+#include "store/remote/redis_store.h"
+
+namespace kiln {
+
+Result<std::unique_ptr<Store>> make_remote_store(const RemoteUrl& url, int timeout_ms) {
+  if (url.scheme == "http" || url.scheme == "https") {
+    if (!url.query.empty()) return make_error("unknown parameter ?" + url.query.begin()->first + " in " + url.name());
+    return std::unique_ptr<Store>(std::make_unique<HttpStore>(url, timeout_ms));
+  }
+  if (url.scheme == "redis") {
+    auto s = RedisStore::create(url, timeout_ms);
+    if (!s) return s.error();
+    return std::unique_ptr<Store>(std::move(*s));
+  }
+  // oci:// is served by store/remote/oci_store (added beside this when it lands).
+  return make_error(url.scheme + ":// remotes are not supported by this kiln");
+}
+
+StoreChain make_store_chain(const Config& cfg) {
+  auto local = std::make_unique<LocalStore>(cfg.dir);
+  if (cfg.remotes.empty()) return StoreChain(std::move(local), nullptr);
+  const char* session = std::getenv("KILN_SESSION");
+  auto tiered = std::make_unique<TieredStore>(*local, cfg.dir, session ? session : "", parse_upload_policy(cfg.upload));
+  for (size_t i = 0; i < cfg.remotes.size(); ++i) {
+    const std::string& text = cfg.remotes[i];
+    auto url = parse_remote_url(text);
+    if (!url) {
+      tiered->add_broken_remote("#" + std::to_string(i + 1), text, url.error());
+      continue;
+    }
+    auto store = make_remote_store(*url, cfg.remote_timeout_ms);
+    if (!store) {
+      tiered->add_broken_remote(url->name(), url->name(), store.error());
+      continue;
+    }
+    tiered->add_remote(*url, std::move(*store));
+  }
+  return StoreChain(std::move(local), std::move(tiered));
+}
+
+}  // namespace kiln

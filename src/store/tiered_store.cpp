@@ -1,0 +1,224 @@
+// Local store + remote stores (see tiered_store.h).
+#include "store/tiered_store.h"
+
+#include "util/log.h"
+
+namespace kiln {
+
+UploadPolicy parse_upload_policy(const std::string& text) {
+  if (text == "dependencies" || text == "deps") return UploadPolicy::Dependencies;
+  if (text == "none" || text == "off") return UploadPolicy::None;
+  return UploadPolicy::All;
+}
+
+TieredStore::TieredStore(Store& local, std::string kiln_dir, std::string session, UploadPolicy upload)
+    : local_(local), kiln_dir_(std::move(kiln_dir)), session_(std::move(session)), upload_(upload) {}
+
+TieredStore::~TieredStore() { flush_stats(); }
+
+std::string TieredStore::name() const {
+  std::string n = local_.name();
+  for (const auto& r : remotes_) n += " + " + r->name;
+  return n;
+}
+
+void TieredStore::add_remote(const RemoteUrl& url, std::unique_ptr<Store> store) {
+  auto r = std::make_unique<Remote>(Remote{url.name(), url.access, std::move(store),
+                                           RemoteHealth(kiln_dir_, url.name(), session_), {}, false, {}, {}});
+  r->counters.store = r->name;
+  r->down = r->health.is_down();
+  if (r->down) debug("remote " + r->name + " is marked down: " + r->health.reason());
+  remotes_.push_back(std::move(r));
+}
+
+void TieredStore::add_broken_remote(const std::string& display_name, const std::string& id, const Error& error) {
+  auto r = std::make_unique<Remote>(
+      Remote{display_name, RemoteAccess::ReadWrite, nullptr, RemoteHealth(kiln_dir_, id, session_), {}, true, {}, {}});
+  r->counters.store = display_name;
+  if (!r->health.is_down()) {
+    auto m = r->health.mark_down(error.message);
+    if (m != RemoteHealth::MarkResult::AlreadyDown)
+      warn("remote store " + display_name + " is not usable (" + error.message + "); building without it");
+  }
+  remotes_.push_back(std::move(r));
+}
+
+void TieredStore::flush_stats() {
+  for (auto& r : remotes_) {
+    StoreEvent& c = r->counters;
+    if (c.hits || c.misses || c.errors || c.timeouts || c.bytes_down || c.bytes_up) record_store_event(kiln_dir_, c);
+    c = StoreEvent{};
+    c.store = r->name;
+  }
+}
+
+void TieredStore::fail(Remote& r, const Error& e) {
+  if (is_timeout(e))
+    ++r.counters.timeouts;
+  else
+    ++r.counters.errors;
+  debug("remote " + r.name + " failed: " + e.message);
+  if (r.down) return;
+  r.down = true;
+  switch (r.health.mark_down(e.message)) {
+    case RemoteHealth::MarkResult::Made:
+      warn("remote store " + r.name + " failed (" + e.message + "); building without it for the rest of this build");
+      break;
+    case RemoteHealth::MarkResult::Failed:
+      warn("remote store " + r.name + " failed (" + e.message + "); building without it");
+      break;
+    case RemoteHealth::MarkResult::AlreadyDown:
+      break;
+  }
+}
+
+bool TieredStore::fetch_blobs(Remote& r, const ActionResult& entry) {
+  for (const auto& of : entry.output_files) {
+    if (auto have = local_.has_blob(of.digest); have && *have) continue;
+    auto blob = r.store->get_blob(of.digest);
+    if (!blob) {
+      fail(r, blob.error());
+      return false;
+    }
+    if (!*blob) {
+      debug("remote " + r.name + ": entry names a missing blob " + of.digest.hex());
+      return false;
+    }
+    r.counters.bytes_down += (*blob)->size();
+    if (auto s = local_.put_blob(of.digest, **blob); !s) debug("local store: " + s.error().message);
+  }
+  return true;
+}
+
+Result<std::optional<ActionResult>> TieredStore::get_action(const Digest& key) {
+  auto local = local_.get_action(key);
+  if (local && *local) return local;
+  for (auto& rp : remotes_) {
+    Remote& r = *rp;
+    if (!r.readable() || r.missed.count(key)) continue;
+    auto got = r.store->get_action(key);
+    if (!got) {
+      fail(r, got.error());
+      continue;
+    }
+    if (!*got) {
+      ++r.counters.misses;
+      r.missed.insert(key);
+      continue;
+    }
+    ActionResult& entry = **got;
+    r.counters.bytes_down += entry.encode().size();
+    if (entry.meta.kind == "result" && !fetch_blobs(r, entry)) {
+      ++r.counters.misses;
+      r.missed.insert(key);
+      continue;
+    }
+    if (entry.meta.kind == "result") ++r.counters.hits;
+    debug("remote hit " + r.name + " " + entry.meta.kind + " " + key.hex());
+    if (auto s = local_.put_action(key, entry); !s) debug("local store: " + s.error().message);
+    return got;
+  }
+  return local;
+}
+
+Result<std::optional<std::string>> TieredStore::get_blob(const Digest& digest) {
+  auto local = local_.get_blob(digest);
+  if (local && *local) return local;
+  for (auto& rp : remotes_) {
+    Remote& r = *rp;
+    if (!r.readable()) continue;
+    auto got = r.store->get_blob(digest);
+    if (!got) {
+      fail(r, got.error());
+      continue;
+    }
+    if (!*got) continue;
+    r.counters.bytes_down += (*got)->size();
+    if (auto s = local_.put_blob(digest, **got); !s) debug("local store: " + s.error().message);
+    return got;
+  }
+  return local;
+}
+
+Result<bool> TieredStore::has_blob(const Digest& digest) {
+  auto local = local_.has_blob(digest);
+  if (local && *local) return local;
+  for (auto& rp : remotes_) {
+    Remote& r = *rp;
+    if (!r.readable()) continue;
+    auto got = r.store->has_blob(digest);
+    if (!got) {
+      fail(r, got.error());
+      continue;
+    }
+    if (*got) return true;
+  }
+  return local;
+}
+
+Status TieredStore::put_blob(const Digest& digest, std::string_view data) {
+  Status s = local_.put_blob(digest, data);
+  if (upload_ != UploadPolicy::None) {
+    for (auto& r : remotes_)
+      if (r->writable()) {
+        pending_.emplace(digest, std::string(data));
+        break;
+      }
+  }
+  return s;
+}
+
+Status TieredStore::put_action(const Digest& key, const ActionResult& result) {
+  Status s = local_.put_action(key, result);
+  upload(key, result);
+  return s;
+}
+
+void TieredStore::upload(const Digest& key, const ActionResult& entry) {
+  bool skip = upload_ == UploadPolicy::None || (upload_ == UploadPolicy::Dependencies && entry.meta.workspace_member);
+  if (skip) debug("not uploaded (workspace member): " + entry.meta.kind + " " + entry.meta.crate_name);
+  for (auto& rp : remotes_) {
+    Remote& r = *rp;
+    if (skip || !r.writable()) continue;
+    bool complete = true;
+    for (const auto& of : entry.output_files) {
+      if (r.present.count(of.digest)) continue;
+      auto has = r.store->has_blob(of.digest);
+      if (!has) {
+        fail(r, has.error());
+        break;
+      }
+      if (!*has) {
+        std::string from_local;
+        std::string_view data;
+        if (auto it = pending_.find(of.digest); it != pending_.end()) {
+          data = it->second;
+        } else if (auto b = local_.get_blob(of.digest); b && *b) {
+          from_local = std::move(**b);
+          data = from_local;
+        } else {
+          debug("not uploaded: blob " + of.digest.hex() + " is gone");
+          complete = false;
+          break;
+        }
+        if (auto st = r.store->put_blob(of.digest, data); !st) {
+          fail(r, st.error());
+          break;
+        }
+        r.counters.bytes_up += data.size();
+      }
+      r.present.insert(of.digest);
+    }
+    if (!complete || !r.writable()) continue;
+    if (auto st = r.store->put_action(key, entry); !st) {
+      fail(r, st.error());
+      continue;
+    }
+    r.counters.bytes_up += entry.encode().size();
+    r.missed.erase(key);
+    debug("uploaded " + entry.meta.kind + " " + entry.meta.crate_name + " " + key.hex() + " to " + r.name);
+  }
+  for (const auto& of : entry.output_files) pending_.erase(of.digest);
+}
+
+}  // namespace kiln

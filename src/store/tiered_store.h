@@ -1,0 +1,100 @@
+// TieredStore: the local store in front of remote stores, behind the one Store interface
+// the wrapper uses.
+//   read:  local first; then each readable remote in order. A remote hit is copied into the
+//          local store — for a `result` entry all its blobs first (fetched, verified), then the
+//          entry — so the next lookup is local and replay never waits on the network.
+//   write: local, then (synchronously, each request bounded by the remote timeout) every
+//          writable remote: blobs the remote lacks (HEAD first), then the entry. Blobs are
+//          held in memory from put_blob until the entry naming them is uploaded, since the
+//          upload policy needs the entry's metadata: with upload "dependencies", entries of
+//          workspace members (EntryMeta::workspace_member, their manifests included) stay local.
+//   faults: any remote error (unreachable, timeout, 5xx, wrong bytes) makes the remote count an
+//          error, be marked down (health.h) and be skipped for the rest of the build; the
+//          operation goes on as a miss. Exactly one process per build prints the warning.
+// `#read-only` remotes are never written, `#write-only` ones never read. Per-remote counters
+// go to the stats (record_store_event) when the TieredStore is destroyed.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "stats/stats.h"
+#include "store/remote/health.h"
+#include "store/remote/remote_url.h"
+#include "store/store.h"
+
+namespace kiln {
+
+/// Which entries go to writable remotes.
+enum class UploadPolicy {
+  All,           // every entry
+  Dependencies,  // only entries of registry/git crates (not workspace members)
+  None,          // nothing (every remote behaves as #read-only)
+};
+
+/// Parses "all" / "dependencies" / "none"; anything else is All.
+UploadPolicy parse_upload_policy(const std::string& text);
+
+class TieredStore : public Store {
+ public:
+  /// A store over `local` (which must outlive it). `kiln_dir` receives stats and down-marks;
+  /// `session` is $KILN_SESSION (or empty).
+  TieredStore(Store& local, std::string kiln_dir, std::string session, UploadPolicy upload);
+  ~TieredStore() override;
+  TieredStore(const TieredStore&) = delete;
+  TieredStore& operator=(const TieredStore&) = delete;
+
+  /// Adds a remote after the ones already added (lookups try them in this order).
+  void add_remote(const RemoteUrl& url, std::unique_ptr<Store> store);
+  /// Records a remote that could not be set up (bad URL or parameters): it is reported once
+  /// per build like a failing remote. `id` names it in the down-mark (e.g. the URL text).
+  void add_broken_remote(const std::string& display_name, const std::string& id, const Error& error);
+
+  std::string name() const override;
+  Result<std::optional<ActionResult>> get_action(const Digest& key) override;
+  Status put_action(const Digest& key, const ActionResult& result) override;
+  Result<std::optional<std::string>> get_blob(const Digest& digest) override;
+  Status put_blob(const Digest& digest, std::string_view data) override;
+  Result<bool> has_blob(const Digest& digest) override;
+
+  /// Number of remotes (broken ones included).
+  size_t remote_count() const { return remotes_.size(); }
+  /// This process's counters for the i-th remote.
+  const StoreEvent& counters(size_t i) const { return remotes_[i]->counters; }
+  /// True when the i-th remote is not used (marked down, now or by another process).
+  bool is_down(size_t i) const { return remotes_[i]->down; }
+  /// Writes the counters to the stats and zeroes them (also done by the destructor).
+  void flush_stats();
+
+ private:
+  struct Remote {
+    std::string name;
+    RemoteAccess access = RemoteAccess::ReadWrite;
+    std::unique_ptr<Store> store;
+    RemoteHealth health;
+    StoreEvent counters;
+    bool down = false;
+    std::set<Digest> missed;   // action keys this remote did not have (asked once per process)
+    std::set<Digest> present;  // blobs known to be on the remote
+    bool readable() const { return !down && store && access != RemoteAccess::WriteOnly; }
+    bool writable() const { return !down && store && access != RemoteAccess::ReadOnly; }
+  };
+
+  /// Counts the error, marks the remote down and prints the build's one warning if ours.
+  void fail(Remote& r, const Error& e);
+  /// Copies the blobs of `entry` from `r` into the local store. False on a missing blob or an error.
+  bool fetch_blobs(Remote& r, const ActionResult& entry);
+  /// Sends `entry` (blobs first) to every writable remote.
+  void upload(const Digest& key, const ActionResult& entry);
+
+  Store& local_;
+  std::string kiln_dir_, session_;
+  UploadPolicy upload_;
+  std::vector<std::unique_ptr<Remote>> remotes_;
+  std::map<Digest, std::string> pending_;  // blobs put since the last uploaded entry
+};
+
+}  // namespace kiln

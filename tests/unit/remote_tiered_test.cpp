@@ -1,0 +1,263 @@
+// TieredStore over a real LocalStore and in-memory remotes (the Store interface, no network;
+// the HTTP and Redis stores are tested against real servers in remote_http_test and
+// remote_redis_test): copy-on-hit, uploads, read-only/write-only, upload policy, faults.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+
+#include "stats/stats.h"
+#include "store/local/local_store.h"
+#include "store/remote/health.h"
+#include "store/tiered_store.h"
+#include "util/fs.h"
+
+namespace kiln {
+namespace {
+
+std::string temp_dir() {
+  std::string t = "/tmp/kiln-tiered-XXXXXX";
+  return ::mkdtemp(t.data());
+}
+
+// A remote in memory, with call counters and an optional failure mode.
+struct MemoryRemote : Store {
+  std::map<Digest, ActionResult> ac;
+  std::map<Digest, std::string> cas;
+  int gets = 0, puts = 0, heads = 0, blob_puts = 0;
+  std::string fail;  // when set, every call returns this error
+
+  std::string name() const override { return "memory"; }
+  Result<std::optional<ActionResult>> get_action(const Digest& key) override {
+    ++gets;
+    if (!fail.empty()) return make_error(fail);
+    auto it = ac.find(key);
+    if (it == ac.end()) return std::optional<ActionResult>{};
+    return std::optional<ActionResult>(it->second);
+  }
+  Status put_action(const Digest& key, const ActionResult& r) override {
+    ++puts;
+    if (!fail.empty()) return make_error(fail);
+    ac[key] = r;
+    return {};
+  }
+  Result<std::optional<std::string>> get_blob(const Digest& d) override {
+    if (!fail.empty()) return make_error(fail);
+    auto it = cas.find(d);
+    if (it == cas.end()) return std::optional<std::string>{};
+    return std::optional<std::string>(it->second);
+  }
+  Status put_blob(const Digest& d, std::string_view data) override {
+    ++blob_puts;
+    if (!fail.empty()) return make_error(fail);
+    cas[d] = std::string(data);
+    return {};
+  }
+  Result<bool> has_blob(const Digest& d) override {
+    ++heads;
+    if (!fail.empty()) return make_error(fail);
+    return cas.count(d) > 0;
+  }
+};
+
+// A remote handed to the TieredStore (which owns it) while the test keeps a pointer.
+struct Handle {
+  MemoryRemote* p;
+  std::unique_ptr<Store> owned;
+};
+Handle make_remote() {
+  auto m = std::make_unique<MemoryRemote>();
+  MemoryRemote* p = m.get();
+  return {p, std::move(m)};
+}
+
+RemoteUrl url(const std::string& text) { return *parse_remote_url(text); }
+
+ActionResult entry_with(const std::string& content, bool workspace_member = false) {
+  ActionResult r;
+  r.output_files.push_back({"{{kiln:target}}/debug/libx.rlib", sha256(content), (int64_t)content.size(), false});
+  r.meta.crate_name = "x";
+  r.meta.workspace_member = workspace_member;
+  r.stderr_raw = "warning: x\n";
+  return r;
+}
+
+struct TieredTest : ::testing::Test {
+  std::string dir = temp_dir();
+  LocalStore local{dir};
+  void TearDown() override { remove_all(dir); }
+  Digest key = sha256("key");
+};
+
+}  // namespace
+
+TEST_F(TieredTest, RemoteHitIsCopiedToLocal) {
+  auto r = make_remote();
+  r.p->cas[sha256("rlib")] = "rlib";
+  r.p->ac[key] = entry_with("rlib");
+  {
+    TieredStore t(local, dir, "s", UploadPolicy::All);
+    t.add_remote(url("http://h/c"), std::move(r.owned));
+    auto got = t.get_action(key);
+    ASSERT_TRUE(got && *got);
+    EXPECT_EQ((*got)->stderr_raw, "warning: x\n");
+    EXPECT_EQ(t.counters(0).hits, 1u);
+  }
+  // Blob and entry are now local.
+  auto e = local.get_action(key);
+  ASSERT_TRUE(e && *e);
+  auto b = local.get_blob(sha256("rlib"));
+  ASSERT_TRUE(b && *b);
+  EXPECT_EQ(**b, "rlib");
+  auto s = read_stats(dir);
+  EXPECT_EQ(s.stores["http://h/c"].hits, 1u);
+  EXPECT_EQ(s.stores["http://h/c"].bytes_down > 4, true);
+}
+
+TEST_F(TieredTest, EntryWithMissingRemoteBlobIsAMiss) {
+  auto r = make_remote();
+  r.p->ac[key] = entry_with("rlib");  // blob not there
+  TieredStore t(local, dir, "s", UploadPolicy::All);
+  t.add_remote(url("http://h/c"), std::move(r.owned));
+  auto got = t.get_action(key);
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(*got);
+  EXPECT_FALSE(*local.get_action(key));
+  EXPECT_EQ(t.counters(0).misses, 1u);
+  // Asked once per process.
+  (void)t.get_action(key);
+  EXPECT_EQ(r.p->gets, 1);
+}
+
+TEST_F(TieredTest, UploadsBlobsThenEntryToWritableRemotesOnly) {
+  auto rw = make_remote(), ro = make_remote(), wo = make_remote();
+  TieredStore t(local, dir, "s", UploadPolicy::All);
+  t.add_remote(url("http://rw/"), std::move(rw.owned));
+  t.add_remote(url("http://ro/#read-only"), std::move(ro.owned));
+  t.add_remote(url("http://wo/#write-only"), std::move(wo.owned));
+  auto miss = t.get_action(key);
+  ASSERT_TRUE(miss && !*miss);
+  EXPECT_EQ(rw.p->gets, 1);
+  EXPECT_EQ(ro.p->gets, 1);
+  EXPECT_EQ(wo.p->gets, 0);  // never read
+  ASSERT_TRUE(t.put_blob(sha256("rlib"), "rlib"));
+  ASSERT_TRUE(t.put_action(key, entry_with("rlib")));
+  EXPECT_EQ(rw.p->cas.count(sha256("rlib")), 1u);
+  EXPECT_EQ(rw.p->ac.count(key), 1u);
+  EXPECT_EQ(wo.p->ac.count(key), 1u);
+  EXPECT_EQ(ro.p->puts + ro.p->blob_puts, 0);  // never written
+  EXPECT_TRUE(*local.get_action(key));
+  EXPECT_EQ(t.counters(0).bytes_up > 4, true);
+  // A second entry naming the same blob: no second upload of it.
+  ASSERT_TRUE(t.put_action(sha256("key2"), entry_with("rlib")));
+  EXPECT_EQ(rw.p->blob_puts, 1);
+}
+
+TEST_F(TieredTest, BlobsTheRemoteHasAreNotSent) {
+  auto r = make_remote();
+  r.p->cas[sha256("rlib")] = "rlib";
+  TieredStore t(local, dir, "s", UploadPolicy::All);
+  t.add_remote(url("http://h/"), std::move(r.owned));
+  ASSERT_TRUE(t.put_blob(sha256("rlib"), "rlib"));
+  ASSERT_TRUE(t.put_action(key, entry_with("rlib")));
+  EXPECT_EQ(r.p->heads, 1);
+  EXPECT_EQ(r.p->blob_puts, 0);
+  EXPECT_EQ(r.p->puts, 1);
+}
+
+TEST_F(TieredTest, UploadDependenciesKeepsWorkspaceCratesLocal) {
+  auto r = make_remote();
+  TieredStore t(local, dir, "s", UploadPolicy::Dependencies);
+  t.add_remote(url("http://h/"), std::move(r.owned));
+  ASSERT_TRUE(t.put_blob(sha256("mine"), "mine"));
+  ASSERT_TRUE(t.put_action(key, entry_with("mine", true)));
+  ActionResult manifest = entry_with("mine", true);
+  manifest.output_files.clear();
+  manifest.meta.kind = "manifest";
+  ASSERT_TRUE(t.put_action(sha256("mkey"), manifest));
+  EXPECT_TRUE(r.p->ac.empty());
+  EXPECT_TRUE(r.p->cas.empty());
+  ASSERT_TRUE(t.put_blob(sha256("dep"), "dep"));
+  ASSERT_TRUE(t.put_action(sha256("k2"), entry_with("dep", false)));
+  EXPECT_EQ(r.p->ac.size(), 1u);
+  EXPECT_EQ(r.p->cas.size(), 1u);
+  EXPECT_TRUE(*local.get_action(key));  // local gets everything
+}
+
+TEST_F(TieredTest, FailingRemoteIsMarkedDownWithOneWarning) {
+  auto r = make_remote();
+  r.p->fail = "timeout: GET http://h/ac/…: Operation timed out";
+  ::testing::internal::CaptureStderr();
+  {
+    TieredStore t(local, dir, "build-1", UploadPolicy::All);
+    t.add_remote(url("http://h/"), std::move(r.owned));
+    auto got = t.get_action(key);
+    ASSERT_TRUE(got);
+    EXPECT_FALSE(*got);
+    EXPECT_TRUE(t.is_down(0));
+    // Not used again in this process: the miss is recorded locally only.
+    ASSERT_TRUE(t.put_blob(sha256("rlib"), "rlib"));
+    ASSERT_TRUE(t.put_action(key, entry_with("rlib")));
+    EXPECT_EQ(r.p->gets + r.p->puts + r.p->heads, 1);
+    EXPECT_EQ(t.counters(0).timeouts, 1u);
+  }
+  // Another process of the same build: down, no call, no warning.
+  auto r2 = make_remote();
+  {
+    TieredStore t(local, dir, "build-1", UploadPolicy::All);
+    t.add_remote(url("http://h/"), std::move(r2.owned));
+    EXPECT_TRUE(t.is_down(0));
+    (void)t.get_action(sha256("other"));
+    EXPECT_EQ(r2.p->gets, 0);
+  }
+  std::string err = ::testing::internal::GetCapturedStderr();
+  size_t n = 0;
+  for (size_t p = err.find("kiln: warning:"); p != std::string::npos; p = err.find("kiln: warning:", p + 1)) ++n;
+  EXPECT_EQ(n, 1u) << err;
+  EXPECT_NE(err.find("http://h"), std::string::npos);
+  EXPECT_EQ(read_stats(dir).stores["http://h"].timeouts, 1u);
+}
+
+TEST_F(TieredTest, CorruptRemoteBlobIsAMissAndAnError) {
+  // A remote whose get_blob fails verification (as HttpStore/RedisStore report it).
+  struct Lying : MemoryRemote {
+    Result<std::optional<std::string>> get_blob(const Digest&) override {
+      return make_error("GET http://h/cas/…: content does not match its digest");
+    }
+  };
+  auto m = std::make_unique<Lying>();
+  m->cas[sha256("rlib")] = "rlix";
+  m->ac[key] = entry_with("rlib");
+  ::testing::internal::CaptureStderr();
+  TieredStore t(local, dir, "s", UploadPolicy::All);
+  t.add_remote(url("http://h/"), std::move(m));
+  auto got = t.get_action(key);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(*got);
+  EXPECT_FALSE(*local.get_action(key));
+  EXPECT_FALSE(*local.get_blob(sha256("rlib")));
+  EXPECT_EQ(t.counters(0).errors, 1u);
+  EXPECT_NE(err.find("does not match"), std::string::npos);
+}
+
+TEST_F(TieredTest, BrokenRemoteIsReportedOncePerBuild) {
+  ::testing::internal::CaptureStderr();
+  for (int i = 0; i < 3; ++i) {
+    TieredStore t(local, dir, "b", UploadPolicy::All);
+    t.add_broken_remote("#1", "htp://x", make_error("unsupported remote scheme htp://"));
+    EXPECT_TRUE(t.is_down(0));
+    EXPECT_FALSE(*t.get_action(key));
+  }
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(err.find("kiln: warning"), err.rfind("kiln: warning")) << err;
+  EXPECT_NE(err.find("unsupported"), std::string::npos);
+}
+
+TEST(UploadPolicy, Parse) {
+  EXPECT_EQ(parse_upload_policy("all"), UploadPolicy::All);
+  EXPECT_EQ(parse_upload_policy("dependencies"), UploadPolicy::Dependencies);
+  EXPECT_EQ(parse_upload_policy("none"), UploadPolicy::None);
+}
+
+}  // namespace kiln
