@@ -25,24 +25,42 @@ std::string find_target_dir(const std::string& out_dir) {
   return {};
 }
 
+// True for characters that continue a path component ("/tmp/a" is not a prefix of "/tmp/ab").
+bool path_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~' || c == '+';
+}
+
 // True when the character after a matched directory ends a path component.
-bool at_boundary(const std::string& s, size_t end) {
-  if (end >= s.size()) return true;
-  char c = s[end];
-  return !(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~' || c == '+');
+bool at_boundary(const std::string& s, size_t end) { return end >= s.size() || !path_char(s[end]); }
+
+// True when a match at `pos` starts a path: not the tail of a longer one ("/x/tmp/a"), nor
+// right after a token (the rest of a longer anchor's path, already replaced); a short flag
+// glued to the path ("-L/tmp/a", "-I/tmp/a") does start one.
+bool starts_path(const std::string& s, size_t pos) {
+  if (pos == 0) return true;
+  char prev = s[pos - 1];
+  if (!path_char(prev) && prev != '}') return true;
+  return pos >= 2 && s[pos - 2] == '-' && std::isalpha(static_cast<unsigned char>(prev)) &&
+         (pos == 2 || !path_char(s[pos - 3]));
 }
 
 void replace_all(std::string& s, std::string_view from, std::string_view to, bool boundary) {
   if (from.empty()) return;
-  size_t pos = 0;
+  std::string out;
+  size_t done = 0, pos = 0;
   while ((pos = s.find(from, pos)) != std::string::npos) {
-    if (boundary && !at_boundary(s, pos + from.size())) {
-      pos += from.size();
+    if (boundary && !(starts_path(s, pos) && at_boundary(s, pos + from.size()))) {
+      ++pos;
       continue;
     }
-    s.replace(pos, from.size(), to);
-    pos += to.size();
+    out.append(s, done, pos - done);
+    out.append(to);
+    pos += from.size();
+    done = pos;
   }
+  if (done == 0) return;
+  out.append(s, done, std::string::npos);
+  s = std::move(out);
 }
 
 }  // namespace

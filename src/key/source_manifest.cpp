@@ -56,7 +56,8 @@ std::string SourceManifest::to_json() const {
 
 Result<SourceManifest> SourceManifest::from_json(const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || j.value("version", 0) != 1) return make_error("malformed manifest");
+  if (j.is_discarded() || !j.is_object() || !j.contains("version") || j["version"] != 1)  // no value(): it throws
+    return make_error("malformed manifest");
   SourceManifest m;
   try {
     for (const auto& js : j.at("sets")) {

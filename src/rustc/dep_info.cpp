@@ -40,8 +40,8 @@ std::string unescape_env(std::string_view v) {
   for (size_t i = 0; i < v.size(); ++i) {
     if (v[i] == '\\' && i + 1 < v.size()) {
       char n = v[i + 1];
-      if (n == 'n') {
-        out += '\n';
+      if (n == 'n' || n == 'r') {
+        out += n == 'n' ? '\n' : '\r';
         ++i;
         continue;
       }

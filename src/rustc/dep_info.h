@@ -1,7 +1,7 @@
 // rustc's dep-info (`--emit=dep-info`, the `.d` file): a Makefile fragment listing the
 // files a compilation read, followed by `# env-dep:NAME=VALUE` lines for `env!`/`option_env!`.
 // Format: rustc_interface::passes::write_out_deps (spaces escaped as "\ ", env values
-// escaped with "\n" and "\\"); cargo reads it in cargo/core/compiler/fingerprint/dep_info.rs.
+// escaped with "\n", "\r" and "\\"); cargo reads it in cargo/core/compiler/fingerprint/dep_info.rs.
 #pragma once
 
 #include <optional>

@@ -75,8 +75,7 @@ void apply(RustcInvocation& inv, const RustcArg& a) {
   const std::string& v = a.value;
   if (f.empty()) {
     if (!inv.input.empty()) mark(inv, "unsupported-argument", "two inputs: " + inv.input + " and " + v);
-    inv.input = v;
-    if (v == "-") mark(inv, "stdin", "source read from stdin");
+    inv.input = v;  // "-" (stdin) is marked after all flags: cargo's `--print` probes read stdin too
   } else if (f == "--crate-name") {
     inv.crate_name = v;
   } else if (f == "--crate-type") {
@@ -243,6 +242,7 @@ Result<RustcInvocation> parse_rustc_invocation(const std::vector<std::string>& r
     inv.parsed.push_back(std::move(parsed));
   }
 
+  if (inv.input == "-") mark(inv, "stdin", "source read from stdin");
   if (inv.input.empty()) mark(inv, "probe", "no input file");
   if (inv.not_cacheable.empty()) {
     if (inv.crate_name.empty()) mark(inv, "unsupported-argument", "no --crate-name");

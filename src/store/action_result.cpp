@@ -88,14 +88,18 @@ std::string encode_meta(const EntryMeta& m) {
 bool decode_meta(std::string_view text, EntryMeta& m) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return false;
-  m.kind = j.value("kind", "result");
-  m.crate_name = j.value("crate_name", "");
-  m.crate_type = j.value("crate_type", "");
-  m.package = j.value("package", "");
-  m.workspace_member = j.value("workspace_member", false);
-  m.compile_ms = j.value("compile_ms", int64_t{0});
-  m.created_unix = j.value("created_unix", int64_t{0});
-  m.payload = j.value("payload", "");
+  try {  // value() throws on a field of the wrong type (entries may come from remote stores)
+    m.kind = j.value("kind", "result");
+    m.crate_name = j.value("crate_name", "");
+    m.crate_type = j.value("crate_type", "");
+    m.package = j.value("package", "");
+    m.workspace_member = j.value("workspace_member", false);
+    m.compile_ms = j.value("compile_ms", int64_t{0});
+    m.created_unix = j.value("created_unix", int64_t{0});
+    m.payload = j.value("payload", "");
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
   return true;
 }
 
