@@ -1,0 +1,271 @@
+// Tests of direct-mode manifests (src/key/source_manifest.h): a source set built from the
+// real dep-info of tests/data/depinfo/lib.d over a scratch copy of its sources; the JSON
+// round trip; match_manifest finding the set while the files are unchanged (even from
+// another checkout), rejecting it when a file changed or vanished, and rejecting it when a
+// module-resolution alternative appears (src/foo.rs recorded, then src/foo/mod.rs created).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "key/action_key.h"
+#include "key/source_manifest.h"
+#include "rustc/dep_info.h"
+#include "test_support.h"
+#include "util/clock.h"
+
+namespace kiln {
+namespace {
+
+constexpr int64_t kPast = 1600000000;  // an mtime (s) long before any compilation in a test
+
+// The sources the recorded lib.d lists, laid out under `ws` with old mtimes.
+void write_mylib(const testing::TempDir& root, const std::string& ws) {
+  const std::pair<const char*, const char*> files[] = {
+      {"mylib/src/lib.rs", "mod nested;\n#[path = \"has space.rs\"]\nmod has_space;\n"},
+      {"mylib/src/nested/mod.rs", "pub fn zero() -> u32 {\n    0\n}\n"},
+      {"mylib/src/has space.rs", "pub fn one() -> u32 {\n    1\n}\n"},
+      {"mylib/src/banner.txt", "kiln test banner\n"},
+  };
+  for (const auto& [rel, content] : files) testing::set_mtime(root.write(ws + "/" + rel, content), kPast);
+}
+
+PathAnchors ws_anchors(const std::string& ws) {
+  PathAnchors a;
+  a.add({"ws", ws, "."});
+  return a;
+}
+
+class SourceManifestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env_.set("BUILD_GREETING", "hello from build.rs");
+    env_.set("CARGO_PKG_VERSION", "0.3.1");
+    env_.unset("KILN_TEST_SURELY_UNSET_VAR");
+    ws_ = root_ / "ws";
+    write_mylib(root_, "ws");
+    auto dep = parse_dep_info(testing::read_data("depinfo/lib.d"));
+    ASSERT_TRUE(dep.ok());
+    dep_ = *dep;
+    auto sets = source_set_from_dep_info(dep_, ws_, ws_anchors(ws_), wall_ns());
+    ASSERT_TRUE(sets.ok()) << sets.error().message;
+    sources_ = sets->first;
+    set_ = sets->second;
+    manifest_.add(set_);
+  }
+
+  std::optional<SourceSet> match() { return match_manifest(manifest_, ws_anchors(ws_)); }
+
+  testing::ScopedEnv env_;
+  testing::TempDir root_;
+  std::string ws_;
+  DepInfo dep_;
+  SourceSet sources_;
+  ManifestSet set_;
+  SourceManifest manifest_;
+};
+
+TEST_F(SourceManifestTest, SetFromRealDepInfo) {
+  ASSERT_EQ(sources_.files.size(), 4u);
+  // Sorted by portable path.
+  EXPECT_EQ(sources_.files[0].path, "{{kiln:ws}}/mylib/src/banner.txt");
+  EXPECT_EQ(sources_.files[1].path, "{{kiln:ws}}/mylib/src/has space.rs");
+  EXPECT_EQ(sources_.files[2].path, "{{kiln:ws}}/mylib/src/lib.rs");
+  EXPECT_EQ(sources_.files[3].path, "{{kiln:ws}}/mylib/src/nested/mod.rs");
+  EXPECT_EQ(sources_.files[0].digest, sha256("kiln test banner\n"));
+  EXPECT_EQ(sources_.env_deps, (std::vector<EnvDep>{{"BUILD_GREETING", "hello from build.rs"},
+                                                    {"CARGO_PKG_VERSION", "0.3.1"},
+                                                    {"KILN_TEST_SURELY_UNSET_VAR", std::nullopt}}));
+  ASSERT_EQ(set_.files.size(), 4u);
+  EXPECT_EQ(set_.files[0].size, 17u);
+  EXPECT_EQ(set_.files[0].mtime_ns, kPast * 1000000000);
+  EXPECT_EQ(set_.env_names, (std::vector<std::string>{"BUILD_GREETING", "CARGO_PKG_VERSION", "KILN_TEST_SURELY_UNSET_VAR"}));
+  // x/mod.rs ↔ x.rs alternatives must stay absent; crate roots and non-.rs files have none.
+  std::vector<std::string> absent = set_.absent;
+  std::sort(absent.begin(), absent.end());
+  EXPECT_EQ(absent, (std::vector<std::string>{"{{kiln:ws}}/mylib/src/has space/mod.rs", "{{kiln:ws}}/mylib/src/nested.rs"}));
+}
+
+TEST_F(SourceManifestTest, JsonRoundTrip) {
+  manifest_.sets[0].absent.push_back("{{kiln:ws}}/with \"quotes\" and ünïcode.rs");
+  auto back = SourceManifest::from_json(manifest_.to_json());
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ASSERT_EQ(back->sets.size(), 1u);
+  const ManifestSet& a = manifest_.sets[0];
+  const ManifestSet& b = back->sets[0];
+  ASSERT_EQ(a.files.size(), b.files.size());
+  for (size_t i = 0; i < a.files.size(); ++i) {
+    EXPECT_EQ(a.files[i].path, b.files[i].path);
+    EXPECT_EQ(a.files[i].size, b.files[i].size);
+    EXPECT_EQ(a.files[i].mtime_ns, b.files[i].mtime_ns);
+    EXPECT_EQ(a.files[i].digest, b.files[i].digest);
+  }
+  EXPECT_EQ(a.env_names, b.env_names);
+  EXPECT_EQ(a.absent, b.absent);
+  EXPECT_EQ(back->to_json(), manifest_.to_json());
+}
+
+TEST(SourceManifestJson, MalformedIsAnError) {
+  for (const char* text : {"", "[]", "{}", "not json", R"({"version":2,"sets":[]})", R"({"version":"1","sets":[]})",
+                           R"({"version":null,"sets":[]})", R"({"version":1})", R"({"version":1,"sets":5})",
+                           R"({"version":1,"sets":[{"files":[{"p":"a","s":1,"m":2,"d":"nothex"}],"env":[],"absent":[]}]})",
+                           R"({"version":1,"sets":[{"files":[{"p":1,"s":1,"m":2,"d":"00"}],"env":[],"absent":[]}]})",
+                           R"({"version":1,"sets":[{"files":[],"env":"x","absent":[]}]})",
+                           R"({"version":1,"sets":[{"files":[]}]})"}) {
+    SCOPED_TRACE(text);
+    Result<SourceManifest> r = make_error("not run");
+    EXPECT_NO_THROW(r = SourceManifest::from_json(text));
+    EXPECT_FALSE(r.ok());
+  }
+  auto empty = SourceManifest::from_json(R"({"version":1,"sets":[]})");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->sets.empty());
+}
+
+TEST_F(SourceManifestTest, MatchesWhileFilesAreUnchanged) {
+  auto m = match();
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->files, sources_.files);
+  EXPECT_EQ(m->env_deps, sources_.env_deps);
+  Digest pre = sha256("pre-key");
+  EXPECT_EQ(compute_full_key(pre, *m), compute_full_key(pre, sources_));
+}
+
+TEST_F(SourceManifestTest, MatchesWhenOnlyTheMtimeChanged) {
+  testing::set_mtime(ws_ + "/mylib/src/lib.rs", kPast + 100);  // touched, same contents: hashed again
+  auto m = match();
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->files, sources_.files);
+}
+
+TEST_F(SourceManifestTest, MatchesInAnotherCheckout) {
+  // The same files at another path, with other mtimes: the same source set.
+  std::string other = root_ / "elsewhere/checkout-2";
+  write_mylib(root_, "elsewhere/checkout-2");
+  testing::set_mtime(other + "/mylib/src/nested/mod.rs", kPast + 5);
+  auto m = match_manifest(manifest_, ws_anchors(other));
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->files, sources_.files);
+}
+
+TEST_F(SourceManifestTest, RejectsAChangedFile) {
+  // Same size, other contents, other mtime.
+  testing::set_mtime(root_.write("ws/mylib/src/banner.txt", "kiln TEST banner\n"), kPast + 1);
+  EXPECT_FALSE(match().has_value());
+  // Other size (even with the recorded mtime).
+  testing::set_mtime(root_.write("ws/mylib/src/banner.txt", "kiln test banner, longer\n"), kPast);
+  EXPECT_FALSE(match().has_value());
+  // Back to the recorded contents: matches again.
+  testing::set_mtime(root_.write("ws/mylib/src/banner.txt", "kiln test banner\n"), kPast + 2);
+  EXPECT_TRUE(match().has_value());
+}
+
+TEST_F(SourceManifestTest, RejectsAMissingFile) {
+  ASSERT_EQ(std::remove((ws_ + "/mylib/src/has space.rs").c_str()), 0);
+  EXPECT_FALSE(match().has_value());
+}
+
+TEST_F(SourceManifestTest, RejectsWhenAModuleAlternativeAppears) {
+  // nested/mod.rs was read; a new nested.rs would make `mod nested;` ambiguous or resolve differently.
+  std::string alt = root_.write("ws/mylib/src/nested.rs", "pub fn zero() -> u32 { 7 }\n");
+  EXPECT_FALSE(match().has_value());
+  ASSERT_EQ(std::remove(alt.c_str()), 0);
+  EXPECT_TRUE(match().has_value());
+}
+
+TEST_F(SourceManifestTest, EnvDepValuesComeFromTheCurrentEnvironment) {
+  env_.set("CARGO_PKG_VERSION", "0.3.2");
+  env_.set("KILN_TEST_SURELY_UNSET_VAR", "now set");
+  auto m = match();
+  ASSERT_TRUE(m.has_value());  // the files still match…
+  EXPECT_EQ(m->env_deps, (std::vector<EnvDep>{{"BUILD_GREETING", "hello from build.rs"},
+                                              {"CARGO_PKG_VERSION", "0.3.2"},
+                                              {"KILN_TEST_SURELY_UNSET_VAR", "now set"}}));
+  Digest pre = sha256("pre-key");
+  EXPECT_NE(compute_full_key(pre, *m), compute_full_key(pre, sources_));  // …but the full key differs
+}
+
+TEST(SourceManifestModules, FooRsThenFooModRs) {
+  testing::ScopedEnv env;
+  testing::TempDir root;
+  std::string ws = root / "ws";
+  testing::set_mtime(root.write("ws/src/lib.rs", "mod foo;\n"), kPast);
+  testing::set_mtime(root.write("ws/src/foo.rs", "pub fn f() {}\n"), kPast);
+  testing::set_mtime(root.write("ws/src/foo/bar.rs", "pub fn b() {}\n"), kPast);
+  DepInfo dep;
+  dep.targets = {ws + "/target/debug/deps/x.d"};
+  dep.inputs = {"src/lib.rs", "src/foo.rs", "src/foo/bar.rs"};
+  auto sets = source_set_from_dep_info(dep, ws, ws_anchors(ws), wall_ns());
+  ASSERT_TRUE(sets.ok()) << sets.error().message;
+  SourceManifest manifest;
+  manifest.add(sets->second);
+  ASSERT_TRUE(match_manifest(manifest, ws_anchors(ws)).has_value());
+
+  // src/foo/mod.rs appears beside src/foo.rs: rustc would now fail (E0761) — no hit.
+  std::string mod_rs = root.write("ws/src/foo/mod.rs", "pub fn f() {}\n");
+  EXPECT_FALSE(match_manifest(manifest, ws_anchors(ws)).has_value());
+  ASSERT_EQ(std::remove(mod_rs.c_str()), 0);
+  // src/foo/bar/mod.rs is the alternative of src/foo/bar.rs.
+  std::string bar_mod = root.write("ws/src/foo/bar/mod.rs", "pub fn b() {}\n");
+  EXPECT_FALSE(match_manifest(manifest, ws_anchors(ws)).has_value());
+  ASSERT_EQ(std::remove(bar_mod.c_str()), 0);
+  EXPECT_TRUE(match_manifest(manifest, ws_anchors(ws)).has_value());
+}
+
+TEST(SourceManifestSets, FirstMatchingSetWinsAndAddKeepsNewestFirst) {
+  testing::ScopedEnv env;
+  testing::TempDir root;
+  std::string ws = root / "ws";
+  testing::set_mtime(root.write("ws/src/lib.rs", "v1\n"), kPast);
+  DepInfo dep;
+  dep.inputs = {"src/lib.rs"};
+  auto v1 = source_set_from_dep_info(dep, ws, ws_anchors(ws), wall_ns());
+  ASSERT_TRUE(v1.ok());
+  testing::set_mtime(root.write("ws/src/lib.rs", "v2, longer\n"), kPast + 10);
+  auto v2 = source_set_from_dep_info(dep, ws, ws_anchors(ws), wall_ns());
+  ASSERT_TRUE(v2.ok());
+
+  SourceManifest m;
+  m.add(v1->second);
+  m.add(v2->second);
+  ASSERT_EQ(m.sets.size(), 2u);
+  EXPECT_EQ(m.sets[0].files[0].digest, sha256("v2, longer\n"));  // newest first
+  auto hit = match_manifest(m, ws_anchors(ws));
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->files[0].digest, sha256("v2, longer\n"));
+  // Back to v1's contents: the older set matches.
+  testing::set_mtime(root.write("ws/src/lib.rs", "v1\n"), kPast + 20);
+  hit = match_manifest(m, ws_anchors(ws));
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->files[0].digest, sha256("v1\n"));
+
+  // Adding a set with the same files again replaces it (moves it first), no duplicate.
+  m.add(v1->second);
+  ASSERT_EQ(m.sets.size(), 2u);
+  EXPECT_EQ(m.sets[0].files[0].digest, sha256("v1\n"));
+  // At most kMaxSets, the oldest dropped.
+  for (int i = 0; i < 12; ++i) {
+    ManifestSet s;
+    s.files.push_back({"{{kiln:ws}}/src/lib.rs", 1, 1, sha256("gen " + std::to_string(i))});
+    m.add(s);
+  }
+  ASSERT_EQ(m.sets.size(), SourceManifest::kMaxSets);
+  EXPECT_EQ(m.sets[0].files[0].digest, sha256("gen 11"));
+}
+
+TEST(SourceManifestRecord, RejectsMissingOrRacyInputs) {
+  testing::ScopedEnv env;
+  testing::TempDir root;
+  std::string ws = root / "ws";
+  testing::set_mtime(root.write("ws/src/lib.rs", "x\n"), kPast);
+  DepInfo missing;
+  missing.inputs = {"src/lib.rs", "src/gone.rs"};
+  EXPECT_FALSE(source_set_from_dep_info(missing, ws, ws_anchors(ws), wall_ns()).ok());
+  // A source modified at or after the compilation started (here: started before its mtime).
+  DepInfo dep;
+  dep.inputs = {"src/lib.rs"};
+  EXPECT_FALSE(source_set_from_dep_info(dep, ws, ws_anchors(ws), kPast * 1000000000).ok());
+  EXPECT_TRUE(source_set_from_dep_info(dep, ws, ws_anchors(ws), (kPast + 60) * 1000000000).ok());
+}
+
+}  // namespace
+}  // namespace kiln
