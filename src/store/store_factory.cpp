@@ -4,21 +4,40 @@
 #include <cstdlib>
 
 #include "store/remote/http_store.h"
+#include "store/remote/oci_store.h"
 #include "store/remote/redis_store.h"
 
 namespace kiln {
 
-Result<std::unique_ptr<Store>> make_remote_store(const RemoteUrl& url, int timeout_ms) {
+Result<std::unique_ptr<Store>> make_remote_store(const RemoteUrl& given, int timeout_ms, const Config* cfg) {
+  RemoteUrl url = given;
+  if (cfg && !url.has_credentials && url.scheme != "oci" &&
+      (!cfg->remote_username.empty() || !cfg->remote_password.empty())) {
+    url.user = cfg->remote_username;  // the URL's own user:password wins
+    url.password = cfg->remote_password;
+    url.has_credentials = true;
+  }
   if (url.scheme == "http" || url.scheme == "https") {
     if (!url.query.empty()) return make_error("unknown parameter ?" + url.query.begin()->first + " in " + url.name());
-    return std::unique_ptr<Store>(std::make_unique<HttpStore>(url, timeout_ms));
+    return std::unique_ptr<Store>(std::make_unique<HttpStore>(url, timeout_ms, cfg ? cfg->remote_ca_bundle : ""));
   }
   if (url.scheme == "redis") {
     auto s = RedisStore::create(url, timeout_ms);
     if (!s) return s.error();
     return std::unique_ptr<Store>(std::move(*s));
   }
-  // oci:// is served by store/remote/oci_store (added beside this when it lands).
+  if (url.scheme == "oci") {
+    OciOptions o;
+    o.timeout_ms = timeout_ms;
+    if (cfg) {
+      o.username = cfg->remote_username;
+      o.password = cfg->remote_password;
+      o.ca_bundle = cfg->remote_ca_bundle;
+    }
+    auto s = OciStore::create(url, o);
+    if (!s) return s.error();
+    return std::unique_ptr<Store>(std::move(*s));
+  }
   return make_error(url.scheme + ":// remotes are not supported by this kiln");
 }
 
@@ -34,7 +53,7 @@ StoreChain make_store_chain(const Config& cfg) {
       tiered->add_broken_remote("#" + std::to_string(i + 1), text, url.error());
       continue;
     }
-    auto store = make_remote_store(*url, cfg.remote_timeout_ms);
+    auto store = make_remote_store(*url, cfg.remote_timeout_ms, &cfg);
     if (!store) {
       tiered->add_broken_remote(url->name(), url->name(), store.error());
       continue;

@@ -35,8 +35,10 @@ class StoreChain {
 /// Builds the chain for `cfg` ($KILN_SESSION read from the environment).
 StoreChain make_store_chain(const Config& cfg);
 
-/// The remote store for one parsed URL (http/https → HttpStore, redis → RedisStore).
+/// The remote store for one parsed URL (http/https → HttpStore, redis → RedisStore,
+/// oci → OciStore). With `cfg`: remote_username/remote_password serve URLs without
+/// user:password, remote_ca_bundle verifies https (and OCI) servers.
 /// Errors: unsupported scheme or bad parameters.
-Result<std::unique_ptr<Store>> make_remote_store(const RemoteUrl& url, int timeout_ms);
+Result<std::unique_ptr<Store>> make_remote_store(const RemoteUrl& url, int timeout_ms, const Config* cfg = nullptr);
 
 }  // namespace kiln

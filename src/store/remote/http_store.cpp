@@ -51,7 +51,8 @@ std::string status_error(const char* method, const std::string& url, long status
 
 }  // namespace
 
-HttpStore::HttpStore(RemoteUrl url, int timeout_ms) : url_(std::move(url)), timeout_ms_(timeout_ms > 0 ? timeout_ms : 5000) {
+HttpStore::HttpStore(RemoteUrl url, int timeout_ms, std::string ca_bundle)
+    : url_(std::move(url)), timeout_ms_(timeout_ms > 0 ? timeout_ms : 5000), ca_bundle_(std::move(ca_bundle)) {
   global_init();
   curl_ = curl_easy_init();
 }
@@ -83,6 +84,7 @@ Result<HttpStore::Response> HttpStore::request(const char* method, const std::st
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "kiln/" KILN_VERSION);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (!ca_bundle_.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, ca_bundle_.c_str());
   if (url_.has_credentials) {
     curl_easy_setopt(c, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
     curl_easy_setopt(c, CURLOPT_USERNAME, url_.user.c_str());

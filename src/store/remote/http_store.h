@@ -19,7 +19,8 @@ namespace kiln {
 class HttpStore : public Store {
  public:
   /// A store at `url` (scheme http or https); each request is bounded by `timeout_ms`.
-  HttpStore(RemoteUrl url, int timeout_ms);
+  /// `ca_bundle`: a PEM file of CA certificates for https ("" = libcurl's default).
+  HttpStore(RemoteUrl url, int timeout_ms, std::string ca_bundle = "");
   ~HttpStore() override;
   HttpStore(const HttpStore&) = delete;
   HttpStore& operator=(const HttpStore&) = delete;
@@ -46,6 +47,7 @@ class HttpStore : public Store {
 
   RemoteUrl url_;
   int timeout_ms_;
+  std::string ca_bundle_;
   void* curl_ = nullptr;  // CURL*
 };
 
