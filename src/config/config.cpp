@@ -135,8 +135,8 @@ Status apply_remote_timeout(Config& c, const RawValue& v, const Layer&) {
 }
 
 Status apply_upload(Config& c, const RawValue& v, const Layer&) {
-  if (v.kind != RawValue::Str || (v.s != "all" && v.s != "dependencies"))
-    return make_error("expected \"all\" or \"dependencies\"");
+  if (v.kind != RawValue::Str || (v.s != "all" && v.s != "dependencies" && v.s != "none"))
+    return make_error("expected \"all\", \"dependencies\" or \"none\"");
   c.upload = v.s;
   return {};
 }
@@ -188,9 +188,10 @@ const std::vector<KeyDef>& key_defs() {
         "Bound on remote traffic: connect/request timeout; a remote that times out is not "
         "asked again during the build."},
        apply_remote_timeout},
-      {{"upload", "KILN_UPLOAD", "\"all\" or \"dependencies\"", "all",
-        "What goes to write-enabled remotes: every result, or only crates that are not "
-        "workspace members (registry, git and path dependencies outside the workspace)."},
+      {{"upload", "KILN_UPLOAD", "\"all\", \"dependencies\" or \"none\"", "all",
+        "What goes to write-enabled remotes: every result; only crates that are not "
+        "workspace members (registry, git and path dependencies outside the workspace); or "
+        "nothing (every remote read-only)."},
        apply_upload},
       {{"remote_username", "KILN_REMOTE_USERNAME", "string", "(none)",
         "User name for remotes whose URL has no userinfo (Basic auth; for OCI registries also "

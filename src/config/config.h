@@ -12,7 +12,7 @@
 //   disable / KILN_DISABLE             run rustc directly, count nothing (off)
 //   remote / KILN_REMOTE               remote store URLs (TOML array; space-separated in env)
 //   remote_timeout / KILN_REMOTE_TIMEOUT  bound on remote traffic, ms (5000)
-//   upload / KILN_UPLOAD               "all" or "dependencies" (never upload workspace crates)
+//   upload / KILN_UPLOAD               "all", "dependencies" (never upload workspace crates), "none"
 //   remote_username / KILN_REMOTE_USERNAME, remote_password / KILN_REMOTE_PASSWORD
 //                                      credentials for remotes whose URL carries none
 //   remote_ca_bundle / KILN_REMOTE_CA_BUNDLE  CA certificates (PEM file) for https remotes
@@ -36,7 +36,7 @@ struct Config {
   uint64_t cache_size_bytes = 10ull << 30;
   std::vector<std::string> remotes;  // URLs, each possibly with a "#read-only"/"#write-only" suffix
   int remote_timeout_ms = 5000;
-  std::string upload = "all";  // "all" | "dependencies"
+  std::string upload = "all";  // "all" | "dependencies" | "none"
   std::string remote_username;  // for remotes whose URL has no userinfo ("" = none)
   std::string remote_password;
   std::string remote_ca_bundle;  // PEM file for https remotes ("" = CURL_CA_BUNDLE, SSL_CERT_FILE, system)

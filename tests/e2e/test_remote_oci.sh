@@ -29,6 +29,7 @@ trap cleanup EXIT
 # A clean configuration: no user file, no KILN_* from the caller.
 for v in $(env | grep -o '^KILN_[A-Z_]*' | grep -v -e '^KILN_BIN$' -e '^KILN_SOURCE_DIR$'); do unset "$v"; done
 export XDG_CONFIG_HOME="$work/xdg" CARGO_INCREMENTAL=0
+export KILN_DIR="$work/kiln-selftest"  # the selftests' store dir (remote-auth tokens, health marks)
 unset CURL_CA_BUNDLE SSL_CERT_FILE
 
 failures=0
@@ -260,13 +261,31 @@ token_url="oci://kiln:tok3n%20pass@127.0.0.1:$p3/kiln/cache?tls=on"
 out=$(selftest "$token_url" --seed t) || fail "selftest with a token: $out"
 grep -q "scope=\['repository:kiln/cache:pull,push'\] auth=basic" "$work/token-server.log" || fail "no push token asked: $(cat "$work/token-server.log")"
 grep -q "service=\['kiln-test-registry'\]" "$work/token-server.log" || fail "service not passed to the token endpoint"
-out=$(selftest "$token_url" --seed t --mode get) || fail "get with a pull token: $out"
+asked=$(wc -l <"$work/token-server.log")
+out=$(selftest "$token_url" --seed t --mode get) || fail "get in a second process: $out"
+[ "$(wc -l <"$work/token-server.log")" -eq "$asked" ] || fail "the second process asked for a token again"
+grep -rq "tok3n" "$KILN_DIR/remote-auth" && fail "credentials written to the token cache"
+out=$(KILN_DIR="$work/kiln-fresh" selftest "$token_url" --seed t --mode get) || fail "get with a pull token: $out"
 grep -q "scope=\['repository:kiln/cache:pull'\] auth=basic" "$work/token-server.log" || fail "no pull token asked"
 out=$(selftest "oci://kiln:nope@127.0.0.1:$p3/kiln/cache?tls=on") && fail "wrong token credentials accepted"
 echo "$out" | grep -q "token endpoint .* refused the credentials" || fail "wrong token credentials: $out"
 out=$(selftest "oci://127.0.0.1:$p3/kiln/cache?tls=on") && fail "anonymous push accepted"
 echo "$out" | grep -q "refused" || fail "anonymous: $out"
 echo "3. token auth: $(wc -l <"$work/token-server.log") token requests"
+
+# The flow through the token registry: A uploads, D (empty store) hits.
+cd "$work/a"
+cargo clean -q
+KILN_DIR="$work/store-a3" KILN_REMOTE="$token_url" KILN_LOG="$work/a3.log" cargo kiln build 2>"$work/a3.err" ||
+  { cat "$work/a3.err"; fail "build A through the token registry"; }
+cargo clean -q
+before=$(wc -l <"$work/token-server.log")
+KILN_DIR="$work/store-d" KILN_REMOTE="$token_url" KILN_LOG="$work/d.log" cargo kiln build 2>"$work/d.err" ||
+  { cat "$work/d.err"; fail "build D through the token registry"; }
+echo "token registry: A $(count miss "$work/a3.log") misses; D $(count hit "$work/d.log") hits," \
+  "$(count miss "$work/d.log") misses, $(($(wc -l <"$work/token-server.log") - before)) token requests"
+[ "$(count miss "$work/d.log")" -eq 0 ] || fail "D missed through the token registry"
+grep -q "kiln: warning" "$work/a3.err" "$work/d.err" && { fail "warnings through the token registry"; cat "$work/a3.err" "$work/d.err"; }
 unset KILN_REMOTE_CA_BUNDLE
 
 if [ "$failures" -ne 0 ]; then

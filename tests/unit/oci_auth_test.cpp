@@ -5,6 +5,10 @@
 
 #include "store/remote/oci_auth.h"
 
+#include <stdlib.h>
+
+#include "util/fs.h"
+
 namespace kiln {
 namespace {
 
@@ -62,8 +66,10 @@ TEST(OciAuthToken, RequestUrlAndAnswer) {
   EXPECT_EQ(token_request_url("https://auth/token", "reg.io", {"repository:kiln/cache:pull,push"}),
             "https://auth/token?service=reg.io&scope=repository%3Akiln%2Fcache%3Apull%2Cpush");
   EXPECT_EQ(token_request_url("https://auth/token?x=1", "", {"a", "b"}), "https://auth/token?x=1&scope=a&scope=b");
-  EXPECT_EQ(*parse_token_response(R"({"token":"t1","expires_in":300})"), "t1");
-  EXPECT_EQ(*parse_token_response(R"({"access_token":"t2"})"), "t2");
+  EXPECT_EQ(parse_token_response(R"({"token":"t1","expires_in":300})")->token, "t1");
+  EXPECT_EQ(parse_token_response(R"({"token":"t1","expires_in":300})")->expires_in_s, 300);
+  EXPECT_EQ(parse_token_response(R"({"access_token":"t2"})")->token, "t2");
+  EXPECT_EQ(parse_token_response(R"({"access_token":"t2"})")->expires_in_s, 60);  // the spec's default
   EXPECT_FALSE(parse_token_response(R"({"token":""})").ok());
   EXPECT_FALSE(parse_token_response("not json").ok());
   EXPECT_FALSE(parse_token_response("[]").ok());
@@ -162,6 +168,67 @@ TEST(OciAuthFlow, BearerErrors) {
     EXPECT_FALSE(auth.answer(R"(Negotiate abc)", OciAccess::Pull, ep.fn()).ok());       // unknown scheme
     EXPECT_FALSE(auth.answer("", OciAccess::Pull, ep.fn()).ok());
   }
+}
+
+class OciAuthCache : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/kiln-oci-auth-test-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    file = dir + "/remote-auth/id";
+  }
+  void TearDown() override { (void)remove_all(dir); }
+  std::string dir, file;
+};
+
+TEST_F(OciAuthCache, TokensOutliveTheProcessButNotTheirLifetime) {
+  FakeTokenEndpoint ep;
+  ep.body = R"({"token":"tok","expires_in":300})";
+  {
+    OciAuth first("kiln", "u", "secret-password", true);
+    first.use_cache_file(file, 1000);
+    ASSERT_TRUE(first.answer(R"(Bearer realm="https://a/t")", OciAccess::Push, ep.fn()).ok());
+  }
+  auto text = read_file(file);
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(text->find("secret-password"), std::string::npos);
+  EXPECT_EQ(stat_file(file)->mode & 0777, 0600u);
+  EXPECT_EQ(stat_file(dir + "/remote-auth")->mode & 0777, 0700u);
+
+  OciAuth second("kiln", "u", "secret-password", true);
+  second.use_cache_file(file, 1100);
+  EXPECT_EQ(second.header(OciAccess::Push), "Bearer tok");
+  EXPECT_EQ(second.header(OciAccess::Pull), "Bearer tok");
+
+  OciAuth later("kiln", "u", "secret-password", true);
+  later.use_cache_file(file, 1000 + 300);  // past expires_in (minus the margin)
+  EXPECT_EQ(later.header(OciAccess::Push), "");
+}
+
+TEST_F(OciAuthCache, BasicIsRememberedWithoutTheCredentials) {
+  FakeTokenEndpoint ep;
+  {
+    OciAuth first("kiln", "u", "pw-123", false);
+    first.use_cache_file(file, 1000);
+    ASSERT_TRUE(first.answer(R"(Basic realm="r")", OciAccess::Pull, ep.fn()).ok());
+  }
+  EXPECT_EQ(read_file(file)->find(base64_encode("u:pw-123")), std::string::npos);
+  OciAuth second("kiln", "u", "pw-123", false);
+  second.use_cache_file(file, 1001);
+  EXPECT_EQ(second.header(OciAccess::Pull), basic_authorization("u", "pw-123"));
+}
+
+TEST_F(OciAuthCache, CorruptFilesAreIgnored) {
+  ASSERT_TRUE(make_dirs(dir + "/remote-auth").ok());
+  ASSERT_TRUE(write_file_atomic(file, "garbage\npush 99999999999 Bearer x\n").ok());
+  OciAuth a("kiln", "u", "p", true);
+  a.use_cache_file(file, 1000);
+  EXPECT_EQ(a.header(OciAccess::Push), "");
+  ASSERT_TRUE(write_file_atomic(file, "kiln-oci-auth 1\npush 99999999999 NotBearer x\npull x\n").ok());
+  OciAuth b("kiln", "u", "p", true);
+  b.use_cache_file(file, 1000);
+  EXPECT_EQ(b.header(OciAccess::Push), "");
+  EXPECT_EQ(b.header(OciAccess::Pull), "");
 }
 
 }  // namespace

@@ -2,10 +2,16 @@
 // (see oci_auth.h).
 #include "store/remote/oci_auth.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
+
+#include "util/fs.h"
 
 namespace kiln {
 namespace {
@@ -43,6 +49,10 @@ std::string percent_encode(std::string_view s) {
   }
   return out;
 }
+
+constexpr int64_t kBasicMemory_s = 3600;  // how long "this registry wants Basic" is kept
+constexpr int64_t kTokenMemory_s = 3600;  // at most this long a token is reused
+constexpr int64_t kTokenMargin_s = 10;    // … minus this, so it is not used as it expires
 
 constexpr const char* kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -149,14 +159,20 @@ std::string basic_authorization(std::string_view user, std::string_view password
   return "Basic " + base64_encode(creds);
 }
 
-Result<std::string> parse_token_response(std::string_view body) {
+Result<TokenResponse> parse_token_response(std::string_view body) {
   auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return make_error("the token endpoint's answer is not a JSON object");
+  TokenResponse out;
   for (const char* field : {"token", "access_token"}) {
     auto it = j.find(field);
-    if (it != j.end() && it->is_string() && !it->get<std::string>().empty()) return it->get<std::string>();
+    if (it != j.end() && it->is_string() && !it->get<std::string>().empty()) {
+      out.token = it->get<std::string>();
+      break;
+    }
   }
-  return make_error("the token endpoint's answer has no token");
+  if (out.token.empty()) return make_error("the token endpoint's answer has no token");
+  if (auto e = j.find("expires_in"); e != j.end() && e->is_number_integer()) out.expires_in_s = e->get<int64_t>();
+  return out;
 }
 
 std::string token_request_url(const std::string& realm, const std::string& service,
@@ -185,9 +201,55 @@ std::string OciAuth::scope(OciAccess access) const {
 }
 
 std::string OciAuth::header(OciAccess access) const {
-  if (access == OciAccess::Push) return !bearer_push_.empty() ? bearer_push_ : basic_;
-  if (!bearer_pull_.empty()) return bearer_pull_;
-  return !bearer_push_.empty() ? bearer_push_ : basic_;
+  if (access == OciAccess::Push) return !bearer_push_.header.empty() ? bearer_push_.header : basic_.header;
+  if (!bearer_pull_.header.empty()) return bearer_pull_.header;
+  return !bearer_push_.header.empty() ? bearer_push_.header : basic_.header;
+}
+
+void OciAuth::use_cache_file(std::string path, int64_t now_s) {
+  cache_file_ = std::move(path);
+  now_s_ = now_s;
+  auto text = read_file(cache_file_);
+  if (!text) return;
+  // "kiln-oci-auth 1", then lines "<basic|pull|push> <expires unix s>[ <Bearer token>]".
+  size_t pos = 0;
+  bool first = true;
+  while (pos < text->size()) {
+    size_t nl = text->find('\n', pos);
+    if (nl == std::string::npos) nl = text->size();
+    std::string line = text->substr(pos, nl - pos);
+    pos = nl + 1;
+    if (first) {
+      if (line != "kiln-oci-auth 1") return;
+      first = false;
+      continue;
+    }
+    size_t sp1 = line.find(' ');
+    if (sp1 == std::string::npos) continue;
+    std::string kind = line.substr(0, sp1);
+    size_t sp2 = line.find(' ', sp1 + 1);
+    int64_t expires = std::atoll(line.substr(sp1 + 1, sp2 == std::string::npos ? std::string::npos : sp2 - sp1 - 1).c_str());
+    if (expires <= now_s) continue;
+    std::string value = sp2 == std::string::npos ? "" : line.substr(sp2 + 1);
+    if (kind == "basic" && (!user_.empty() || !password_.empty()))
+      basic_ = {basic_authorization(user_, password_), expires};
+    else if (kind == "pull" && value.rfind("Bearer ", 0) == 0)
+      bearer_pull_ = {value, expires};
+    else if (kind == "push" && value.rfind("Bearer ", 0) == 0)
+      bearer_push_ = {value, expires};
+  }
+}
+
+void OciAuth::save() const {
+  if (cache_file_.empty()) return;
+  std::string text = "kiln-oci-auth 1\n";
+  if (!basic_.header.empty()) text += "basic " + std::to_string(basic_.expires_s) + "\n";  // never the credentials
+  if (!bearer_pull_.header.empty()) text += "pull " + std::to_string(bearer_pull_.expires_s) + " " + bearer_pull_.header + "\n";
+  if (!bearer_push_.header.empty()) text += "push " + std::to_string(bearer_push_.expires_s) + " " + bearer_push_.header + "\n";
+  std::string dir = dir_name(cache_file_);
+  if (!make_dirs(dir)) return;
+  ::chmod(dir.c_str(), 0700);
+  (void)write_file_atomic(cache_file_, text, 0600);  // best effort: the next process asks again
 }
 
 Status OciAuth::answer(std::string_view challenge, OciAccess access, const TokenFetch& fetch) {
@@ -206,8 +268,9 @@ Status OciAuth::answer(std::string_view challenge, OciAccess access, const Token
       return make_error("the registry wants credentials (Basic auth): give user:password in the URL or set "
                         "remote_username/remote_password");
     std::string h = basic_authorization(user_, password_);
-    if (basic_ == h) return make_error("the registry refused the credentials (HTTP 401)");
-    basic_ = h;
+    if (basic_.header == h) return make_error("the registry refused the credentials (HTTP 401)");
+    basic_ = {h, now_s_ + kBasicMemory_s};
+    save();
     return {};
   }
 
@@ -235,10 +298,12 @@ Status OciAuth::answer(std::string_view challenge, OciAccess access, const Token
     return make_error("the token endpoint " + realm + " answered HTTP " + std::to_string(got->status));
   auto token = parse_token_response(got->body);
   if (!token) return make_error(token.error().message + " (" + realm + ")");
-  std::string h = "Bearer " + *token;
-  std::string& slot = access == OciAccess::Push ? bearer_push_ : bearer_pull_;
-  if (slot == h) return make_error("the registry refused the token for " + scopes[0] + " (HTTP 401)");
-  slot = h;
+  std::string h = "Bearer " + token->token;
+  Slot& slot = access == OciAccess::Push ? bearer_push_ : bearer_pull_;
+  if (slot.header == h) return make_error("the registry refused the token for " + scopes[0] + " (HTTP 401)");
+  // Reused by later processes until shortly before the token expires.
+  slot = {h, now_s_ + std::min<int64_t>(token->expires_in_s, kTokenMemory_s) - kTokenMargin_s};
+  save();
   return {};
 }
 

@@ -9,10 +9,14 @@
 //                                          (Docker's token authentication specification,
 //                                          https://distribution.github.io/distribution/spec/auth/token/).
 // Scopes are "repository:<name>:pull" for reads and "repository:<name>:pull,push" for writes;
-// a push token also serves reads. Tokens live for the process (a wrapper process is short).
-// No HTTP here: the store passes a function that performs the token request.
+// a push token also serves reads. Every rustc invocation is a new kiln process, so what was
+// learnt (a token and its lifetime, or "this registry wants Basic") can be kept in a small
+// file (mode 0600) that the next process reads, saving the 401 round trip and the token
+// request; credentials themselves are never written. No HTTP here: the store passes a
+// function that performs the token request.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -44,9 +48,15 @@ Result<std::string> base64_decode(std::string_view text);
 /// "Basic " + base64(user ":" password) (RFC 7617).
 std::string basic_authorization(std::string_view user, std::string_view password);
 
-/// Reads the token endpoint's JSON answer: "token", else "access_token". Errors: not JSON,
-/// or neither field is a non-empty string.
-Result<std::string> parse_token_response(std::string_view body);
+/// A token endpoint's answer.
+struct TokenResponse {
+  std::string token;
+  int64_t expires_in_s = 60;  // the spec's default when the field is absent
+};
+
+/// Reads the token endpoint's JSON answer: "token", else "access_token"; "expires_in".
+/// Errors: not JSON, or neither field is a non-empty string.
+Result<TokenResponse> parse_token_response(std::string_view body);
 
 /// The token request URL: realm with service and each scope as query parameters
 /// (percent-encoded), e.g. "https://auth/token?service=reg&scope=repository%3Akiln%3Apull".
@@ -84,11 +94,24 @@ class OciAuth {
   /// The scope kiln asks for: "repository:<name>:pull" or "repository:<name>:pull,push".
   std::string scope(OciAccess access) const;
 
+  /// Keeps what answer() learns in `path` (created 0600, its directory 0700) and loads what
+  /// an earlier process left there, dropping entries past their lifetime. `now_s`: the
+  /// current Unix time in seconds. Unreadable or corrupt files are ignored.
+  void use_cache_file(std::string path, int64_t now_s);
+
  private:
+  struct Slot {
+    std::string header;   // "Basic …" / "Bearer …"; empty when unknown
+    int64_t expires_s = 0;  // Unix seconds after which the cached value is not reused
+  };
+  void save() const;
+
   std::string repository_, user_, password_;
   bool registry_is_https_;
-  std::string basic_;                  // "Basic …" once the registry asked for Basic
-  std::string bearer_pull_, bearer_push_;  // "Bearer …" per access
+  Slot basic_;                      // set once the registry asked for Basic
+  Slot bearer_pull_, bearer_push_;  // per access
+  std::string cache_file_;
+  int64_t now_s_ = 0;
 };
 
 }  // namespace kiln

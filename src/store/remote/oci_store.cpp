@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "store/remote/health.h"
+#include "util/clock.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 namespace kiln {
@@ -88,6 +90,8 @@ bool is_loopback(const std::string& host) {
 
 std::string status_error(const char* method, const std::string& url, long status, const std::string& body) {
   std::string msg = std::string(method) + " " + url + ": HTTP " + std::to_string(status);
+  if (status == 400 && url.rfind("http://", 0) == 0 && body.empty())
+    msg += " (a TLS registry spoken to in plain HTTP? add ?tls=on to the URL)";
   // Registries explain errors as {"errors":[{"code":…,"message":…}]}.
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (!j.is_discarded() && j.is_object() && j.contains("errors") && j["errors"].is_array() && !j["errors"].empty()) {
@@ -227,6 +231,13 @@ OciStore::OciStore(const RemoteUrl& url, const OciOptions& options, bool tls, st
       }
     }
   }
+  if (!options_.auth_cache_dir.empty()) {
+    // One file per registry, repository and credentials (changed credentials start afresh).
+    const std::string& user = url.has_credentials ? url.user : options.username;
+    const std::string& password = url.has_credentials ? url.password : options.password;
+    std::string id = sha256(origin_ + "\n" + repository + "\n" + user + "\n" + password).hex().substr(0, 32);
+    auth_.use_cache_file(path_join(options_.auth_cache_dir, id), wall_ns() / 1000000000);
+  }
   global_init();
   curl_ = curl_easy_init();
 }
@@ -334,7 +345,10 @@ Result<bool> OciStore::has_blob(const Digest& digest) {
   r.url = blob_url(digest);
   auto resp = call(r, OciAccess::Pull);
   if (!resp) return resp.error();
-  if (resp->status == 404) return false;
+  if (resp->status == 404) {
+    seen_absent_.insert(digest);
+    return false;
+  }
   if (resp->status != 200) return make_error(status_error("HEAD", r.url, resp->status, resp->body));
   return true;
 }
@@ -355,6 +369,7 @@ Result<std::optional<std::string>> OciStore::get_blob(const Digest& digest) {
 }
 
 Status OciStore::put_blob(const Digest& digest, std::string_view data) {
+  if (seen_absent_.erase(digest)) return upload_blob(digest, data);
   // HEAD with push access: a Bearer registry then hands out one token for the whole upload.
   Request head;
   head.method = "HEAD";

@@ -7,7 +7,8 @@
 //   CAS      blobs of the repository: HEAD/GET /v2/<name>/blobs/sha256:<hex> (GET verified
 //            against the digest); upload POST /v2/<name>/blobs/uploads/ → 202 + Location, then
 //            PUT <Location>&digest=sha256:<hex> with the whole body (monolithic). A blob the
-//            registry already has (HEAD 200) is not sent again.
+//            registry already has (HEAD 200) is not sent again; put_blob right after a
+//            has_blob that found it missing does not ask again.
 //   entries  an artifact manifest tagged with the 64-hex action key:
 //              OCI image manifest, artifactType application/vnd.kiln.action.v1,
 //              config = the empty descriptor (application/vnd.oci.empty.v1+json, "{}"),
@@ -15,7 +16,8 @@
 //            Layers up to 16 KiB are also embedded in the descriptor's `data` field (image-spec
 //            v1.1), so a lookup is one GET; the blob is always uploaded too.
 //   auth     Basic or Bearer token flow (store/remote/oci_auth.h); credentials from the URL,
-//            else from OciOptions (config remote_username/remote_password).
+//            else from OciOptions (config remote_username/remote_password). Tokens are kept
+//            for the next kiln process in OciOptions::auth_cache_dir.
 //   TLS      CA bundle from OciOptions (config remote_ca_bundle), else $CURL_CA_BUNDLE, else
 //            $SSL_CERT_FILE, else libcurl's default.
 //   timeouts connect and request bounded by timeout_ms; blob transfers instead abort when
@@ -25,6 +27,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -40,6 +43,9 @@ struct OciOptions {
   std::string username;   // used when the URL has no userinfo
   std::string password;
   std::string ca_bundle;  // PEM file; "" = $CURL_CA_BUNDLE, $SSL_CERT_FILE, libcurl's default
+  /// Directory where tokens (never credentials) are kept between kiln processes, e.g.
+  /// KILN_DIR/remote-auth; "" = in memory only. See OciAuth::use_cache_file.
+  std::string auth_cache_dir;
 };
 
 /// Media types of kiln's action artifacts.
@@ -115,6 +121,7 @@ class OciStore : public Store {
   bool tls_;
   OciAuth auth_;
   bool empty_config_present_ = false;
+  std::set<Digest> seen_absent_;  // blobs a HEAD just found missing: put_blob skips its own HEAD
   void* curl_ = nullptr;  // CURL*
 };
 
