@@ -33,6 +33,7 @@ Result<std::unique_ptr<Store>> make_remote_store(const RemoteUrl& given, int tim
       o.username = cfg->remote_username;
       o.password = cfg->remote_password;
       o.ca_bundle = cfg->remote_ca_bundle;
+      o.auth_cache_dir = cfg->dir + "/remote-auth";
     }
     auto s = OciStore::create(url, o);
     if (!s) return s.error();
