@@ -51,6 +51,10 @@ std::string find_native_lib(const RustcInvocation& inv, const std::string& spec)
 
 }  // namespace
 
+bool is_build_output(const PathAnchors& anchors, const std::string& abs_path) {
+  return anchors.portable_path(abs_path).rfind(anchor_token("target"), 0) == 0;
+}
+
 KeyBuilder::KeyBuilder(std::string domain) { add("domain", domain); }
 
 void KeyBuilder::add(const std::string& label, const std::string& value) {
@@ -131,7 +135,8 @@ Result<PreKey> compute_pre_key(const RustcInvocation& inv, const Toolchain& tool
   for (const auto& e : inv.externs) {
     std::string v = e.modifiers + ":" + e.name;
     if (!e.path.empty()) {
-      auto d = file_digest(absolute_path(e.path, inv.cwd));
+      std::string file = absolute_path(e.path, inv.cwd);
+      auto d = file_digest(file, is_build_output(anchors, file));
       if (!d) return d.error();
       v += " " + base_name(e.path).substr(base_name(e.path).rfind('.') + 1) + " " + d->hex();
     }
@@ -146,7 +151,7 @@ Result<PreKey> compute_pre_key(const RustcInvocation& inv, const Toolchain& tool
       k.add("native-lib", lib + " (system)");
       continue;
     }
-    auto d = file_digest(file);
+    auto d = file_digest(file, is_build_output(anchors, file));
     if (!d) return d.error();
     k.add("native-lib", lib + " " + d->hex());
   }

@@ -70,6 +70,10 @@ Digest compute_path_bound_key(const Digest& full_key, const PathAnchors& anchors
 /// Key under which the direct-mode manifest of a pre-key is stored.
 Digest compute_manifest_key(const Digest& pre_key);
 
+/// True when `abs_path` lies in the target dir (a build output, whose digest kiln may cache
+/// in an xattr; sources and system files are never marked).
+bool is_build_output(const PathAnchors& anchors, const std::string& abs_path);
+
 /// Environment variables that enter the pre-key (name=portable value), sorted: cargo's
 /// CARGO_* (less those naming local tools or dirs that do not reach rustc's output) and a few
 /// that rustc and clippy read (RUSTC_BOOTSTRAP, CLIPPY_ARGS, CLIPPY_CONF_DIR, LIBRARY_PATH).

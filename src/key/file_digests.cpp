@@ -18,7 +18,7 @@ std::string stamp(const FileStat& st) { return std::to_string(st.size) + " " + s
 
 }  // namespace
 
-Result<Digest> file_digest(const std::string& path) {
+Result<Digest> file_digest(const std::string& path, bool remember) {
   auto st = stat_file(path);
   if (!st) return make_error("cannot stat " + path);
   char buf[160];
@@ -33,7 +33,7 @@ Result<Digest> file_digest(const std::string& path) {
   }
   auto d = sha256_file(path);
   if (!d) return d;
-  if (st->mtime_ns < wall_ns() - kRacyMarginNs) {
+  if (remember && st->mtime_ns < wall_ns() - kRacyMarginNs) {
     std::string v = prefix + d->hex();
     ::setxattr(path.c_str(), kAttr, v.data(), v.size(), 0);
   }

@@ -12,9 +12,11 @@
 
 namespace kiln {
 
-/// Digest of the file at `path`, from its xattr when size and mtime match, else hashed (and
-/// the xattr written when the file is old enough). Errors: the file cannot be read.
-Result<Digest> file_digest(const std::string& path);
+/// Digest of the file at `path`, from its xattr when size and mtime match, else hashed. With
+/// `remember`, the digest is written to the xattr when the file is old enough — callers pass
+/// true only for build outputs (files under the target dir), never for system files such as
+/// the linker. Errors: the file cannot be read.
+Result<Digest> file_digest(const std::string& path, bool remember = false);
 
 /// Records `digest` as the content digest of `path` (after kiln wrote the file itself).
 void remember_file_digest(const std::string& path, const Digest& digest);

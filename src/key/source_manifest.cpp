@@ -103,7 +103,7 @@ Result<std::pair<SourceSet, ManifestSet>> source_set_from_dep_info(const DepInfo
     if (!st) return make_error("dep-info lists a missing file: " + abs);
     if (st->mtime_ns >= compile_start_ns - kClockSlackNs)
       return make_error("source changed during the compilation: " + abs);
-    auto d = file_digest(abs);
+    auto d = file_digest(abs, is_build_output(anchors, abs));
     if (!d) return d.error();
     std::string portable = anchors.portable_path(abs);
     ss.files.push_back({portable, *d});
@@ -152,7 +152,7 @@ std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const Pa
         break;
       }
       if (st->mtime_ns != f.mtime_ns) {
-        auto d = file_digest(abs);
+        auto d = file_digest(abs, is_build_output(anchors, abs));
         if (!d || *d != f.digest) {
           ok = false;
           break;

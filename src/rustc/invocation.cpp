@@ -153,6 +153,7 @@ void apply(RustcInvocation& inv, const RustcArg& a) {
 }  // namespace
 
 bool RustcInvocation::links() const {
+  if (!emits_kind("link")) return false;  // `cargo check`: metadata only, nothing is linked
   if (test_harness) return true;
   if (crate_types.empty()) return true;  // rustc's default crate type is bin
   for (const auto& t : crate_types)

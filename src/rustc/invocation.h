@@ -68,8 +68,8 @@ struct RustcInvocation {
   std::string not_cacheable;
   std::string not_cacheable_detail;
 
-  /// True when any crate type produces a linked artifact (bin, dylib, cdylib,
-  /// staticlib, proc-macro, test harness).
+  /// True when the invocation emits `link` and a crate type produces a linked artifact
+  /// (bin, dylib, cdylib, staticlib, proc-macro, test harness).
   bool links() const;
   /// Crate types for stats: the given ones joined by ',' or "test" for --test, "bin" by default.
   std::string crate_type_label() const;
