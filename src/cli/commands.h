@@ -21,6 +21,11 @@ int run_stats_command(bool json, bool zero);
 /// Returns the process exit code.
 int run_config_command(bool doc);
 
+/// `kiln cache du|ls|gc|prune|clear|verify`: adds the subcommand to `app` (cli/cache_command.cpp);
+/// run_cache_command runs it once parsed and returns the exit code.
+CLI::App* add_cache_command(CLI::App& app);
+int run_cache_command(CLI::App& cache);
+
 /// `kiln __store-selftest URL [--seed S] [--mode put|get|both] [--size N]` (hidden; tests):
 /// adds the subcommand to `app`; run_store_selftest_command runs it once parsed (exit code).
 CLI::App* add_store_selftest_command(CLI::App& app);

@@ -29,6 +29,7 @@ int run_kiln_command(int argc, char** argv) {
   auto* config = app.add_subcommand("config", "Effective settings and where each comes from");
   config->add_flag("--doc", config_doc, "Explain every setting");
 
+  auto* cache = add_cache_command(app);
   auto* selftest = add_store_selftest_command(app);
 
   try {
@@ -37,6 +38,7 @@ int run_kiln_command(int argc, char** argv) {
     return app.exit(e);
   }
   if (stats->parsed()) return run_stats_command(json, zero);
+  if (cache->parsed()) return run_cache_command(*cache);
   if (config->parsed()) return run_config_command(config_doc);
   if (selftest->parsed()) return run_store_selftest_command();
   std::printf("%s", app.help().c_str());

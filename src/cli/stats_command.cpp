@@ -31,6 +31,9 @@ int run_stats_command(bool json, bool zero) {
   j["time_saved_ms"] = static_cast<int64_t>(s.time_saved_ms);
   j["hit_ms_p50"] = s.hit_ms_p50;
   j["hit_ms_p95"] = s.hit_ms_p95;
+  j["corrupt"] = s.corrupt;
+  j["evicted_files"] = s.evicted_files;
+  j["evicted_bytes"] = s.evicted_bytes;
   j["store_bytes"] = u.bytes;
   j["store_entries"] = u.entries;
   j["stores"] = nlohmann::json::object();
@@ -53,6 +56,9 @@ int run_stats_command(bool json, bool zero) {
   std::printf("time saved         %.1f s\n", s.time_saved_ms / 1000.0);
   std::printf("hit time           p50 %.1f ms, p95 %.1f ms\n", s.hit_ms_p50, s.hit_ms_p95);
   std::printf("store size         %.1f MiB in %llu entries\n", u.bytes / 1048576.0, (unsigned long long)u.entries);
+  std::printf("corrupt files      %llu (removed; each was a miss)\n", (unsigned long long)s.corrupt);
+  std::printf("evicted            %llu files, %.1f MiB\n", (unsigned long long)s.evicted_files,
+              s.evicted_bytes / 1048576.0);
   for (const auto& [name, st] : s.stores)
     std::printf("remote %s: %llu hits, %llu misses, %llu errors, %llu timeouts, %llu B down, %llu B up\n",
                 name.c_str(), (unsigned long long)st.hits, (unsigned long long)st.misses,

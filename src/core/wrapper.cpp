@@ -14,6 +14,7 @@
 #include "rustc/toolchain.h"
 #include "stats/stats.h"
 #include "store/local/local_store.h"
+#include "store/local/store_warning.h"
 #include "store/store_factory.h"
 #include "util/clock.h"
 #include "util/fs.h"
@@ -127,7 +128,7 @@ struct Flow {
       rec = make_error(std::string("internal error: ") + e.what());
     }
     if (!rec) {
-      warn("cannot store the result (" + rec.error().message + ")");
+      if (first_store_warning_of_build(cfg.dir)) warn("cannot store the result (" + rec.error().message + ")");
       record(Outcome::Miss, "store-failed");
     } else if (!rec->stored) {
       record(Outcome::NotCached, rec->not_stored_reason);

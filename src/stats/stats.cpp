@@ -1,16 +1,17 @@
-// Sharded append-only stats (see stats.h). Line format, tab-separated:
-//   e <session> <outcome> <crate type> <reason> <kiln ms> <saved ms>
-//   s <store> <hits> <misses> <errors> <timeouts> <bytes down> <bytes up>
+// Sharded append-only stats (see stats.h); the line format is in stats_tally.h, folding in
+// stats_fold.h.
 #include "stats/stats.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
+#include <cerrno>
 #include <cstdio>
-#include <sstream>
-#include <vector>
 
+#include "stats/stats_fold.h"
 #include "util/fs.h"
 
 namespace kiln {
@@ -33,26 +34,32 @@ std::string clean(std::string s) {
   return s.empty() ? "-" : s;
 }
 
+// Appends one line to this process's shard without waiting (see stats.h): a shared,
+// non-blocking flock while writing; when it is refused or the shard was renamed since we
+// opened it, the shard is being folded and the line goes to the fresh shard instead.
 void append_line(const std::string& dir, const std::string& line) {
   std::string sdir = dir + "/stats";
   std::string path = sdir + "/events." + std::to_string(::getpid() % 16) + ".log";
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    if (!make_dirs(sdir)) return;
-    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) return;
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      if (errno != ENOENT || !make_dirs(sdir)) return;
+      fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (fd < 0) return;
+    }
+    struct stat mine {}, named {};
+    if (::flock(fd, LOCK_SH | LOCK_NB) != 0 || ::fstat(fd, &mine) != 0 || ::stat(path.c_str(), &named) != 0 ||
+        mine.st_ino != named.st_ino || mine.st_dev != named.st_dev) {
+      ::close(fd);
+      ::sched_yield();
+      continue;
+    }
+    ssize_t r = ::write(fd, line.data(), line.size());
+    ::close(fd);
+    if (r > 0 && static_cast<uint64_t>(mine.st_size) + line.size() >= stats_fold_threshold())
+      fold_stats(dir, stats_fold_threshold(), false);
+    return;
   }
-  ssize_t r = ::write(fd, line.data(), line.size());
-  (void)r;
-  ::close(fd);
-}
-
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream ss(line);
-  std::string f;
-  while (std::getline(ss, f, '\t')) out.push_back(f);
-  return out;
 }
 
 }  // namespace
@@ -76,63 +83,16 @@ void record_store_event(const std::string& dir, const StoreEvent& e) {
                        std::to_string(e.bytes_down) + "\t" + std::to_string(e.bytes_up) + "\n");
 }
 
-StatsSummary read_stats(const std::string& dir, const std::optional<std::string>& session) {
-  StatsSummary s;
-  std::vector<double> hit_ms;
-  std::string sdir = dir + "/stats";
-  for (const auto& name : list_dir(sdir)) {
-    if (name.rfind("events.", 0) != 0) continue;
-    auto text = read_file(sdir + "/" + name);
-    if (!text) continue;
-    std::stringstream ss(*text);
-    std::string line;
-    while (std::getline(ss, line)) {
-      auto f = split_tabs(line);
-      if (f.size() == 7 && f[0] == "e") {
-        if (session && f[1] != *session) continue;
-        const std::string& o = f[2];
-        const std::string& ct = f[3];
-        double kms = std::atof(f[5].c_str()), saved = std::atof(f[6].c_str());
-        if (o == "hit" || o == "direct_hit") {
-          ++s.hits;
-          if (o == "direct_hit") ++s.direct_hits;
-          ++s.by_crate_type[ct].first;
-          s.time_saved_ms += saved;
-          hit_ms.push_back(kms);
-        } else if (o == "miss") {
-          ++s.misses;
-          ++s.by_crate_type[ct].second;
-        } else if (o == "not_cached") {
-          ++s.not_cached[f[4]];
-        } else if (o == "error") {
-          ++s.errors;
-          ++s.error_reasons[f[4]];
-        }
-      } else if (f.size() == 8 && f[0] == "s" && !session) {
-        auto& st = s.stores[f[1]];
-        st.store = f[1];
-        st.hits += std::stoull(f[2]);
-        st.misses += std::stoull(f[3]);
-        st.errors += std::stoull(f[4]);
-        st.timeouts += std::stoull(f[5]);
-        st.bytes_down += std::stoull(f[6]);
-        st.bytes_up += std::stoull(f[7]);
-      }
-    }
-  }
-  if (!hit_ms.empty()) {
-    std::sort(hit_ms.begin(), hit_ms.end());
-    auto pct = [&](double p) { return hit_ms[std::min(hit_ms.size() - 1, static_cast<size_t>(p * (hit_ms.size() - 1) + 0.5))]; };
-    s.hit_ms_p50 = pct(0.5);
-    s.hit_ms_p95 = pct(0.95);
-  }
-  return s;
+void record_corrupt(const std::string& dir, uint64_t n) { append_line(dir, "c\t" + std::to_string(n) + "\n"); }
+
+void record_eviction(const std::string& dir, uint64_t files, uint64_t bytes) {
+  append_line(dir, "v\t" + std::to_string(files) + "\t" + std::to_string(bytes) + "\n");
 }
 
-void zero_stats(const std::string& dir) {
-  std::string sdir = dir + "/stats";
-  for (const auto& name : list_dir(sdir))
-    if (name.rfind("events.", 0) == 0) ::truncate((sdir + "/" + name).c_str(), 0);
+StatsSummary read_stats(const std::string& dir, const std::optional<std::string>& session) {
+  return read_folded_stats(dir, session);
 }
+
+void zero_stats(const std::string& dir) { clear_folded_stats(dir); }
 
 }  // namespace kiln

@@ -1,7 +1,11 @@
 // Statistics: one event line per kiln invocation, appended with a single O_APPEND write(2)
-// to one of 16 shard files (<store>/stats/events.<n>.log, n = pid mod 16). No lock is taken
-// on the hit path and no count is lost: POSIX makes each append atomic with respect to
-// other appends on a local filesystem. `kiln stats` sums the shards; `--zero` empties them.
+// to one of 16 shard files (<store>/stats/events.<n>.log, n = pid mod 16). No count is lost:
+// POSIX makes each append atomic with respect to other appends on a local filesystem. The hit
+// path never waits: an appender holds a shared, non-blocking flock(2) on its shard only while
+// it writes, which tells it when a shard is being folded (it then appends to the fresh one).
+// Shards do not grow without bound: one over a threshold is folded into a summary
+// (stats_fold.h) — counters summed, hit times kept as a bounded reservoir sample.
+// `kiln stats` sums the summary and the shards; `--zero` empties both.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +38,10 @@ struct StoreEvent {
 void record_event(const std::string& dir, const StatsEvent& event);
 /// Appends a remote store's counters for this process.
 void record_store_event(const std::string& dir, const StoreEvent& event);
+/// Counts `n` corrupt store files found (and removed) on read.
+void record_corrupt(const std::string& dir, uint64_t n = 1);
+/// Counts files evicted from the local store (`files` entries/blobs, `bytes` on disk).
+void record_eviction(const std::string& dir, uint64_t files, uint64_t bytes);
 
 /// Sums over all events.
 struct StatsSummary {
@@ -46,7 +54,10 @@ struct StatsSummary {
   std::map<std::string, uint64_t> error_reasons;
   std::map<std::string, StoreEvent> stores;
   double time_saved_ms = 0;
-  double hit_ms_p50 = 0, hit_ms_p95 = 0;
+  double hit_ms_p50 = 0, hit_ms_p95 = 0;  // from all hits, or a bounded sample of folded ones
+  uint64_t corrupt = 0;        // corrupt store files found on read (each was removed: a miss)
+  uint64_t evicted_files = 0;  // files evicted to keep the store under its size cap
+  uint64_t evicted_bytes = 0;
   uint64_t not_cached_total() const;
 };
 

@@ -43,7 +43,7 @@ Result<std::unique_ptr<Store>> make_remote_store(const RemoteUrl& given, int tim
 }
 
 StoreChain make_store_chain(const Config& cfg) {
-  auto local = std::make_unique<LocalStore>(cfg.dir);
+  auto local = std::make_unique<LocalStore>(cfg.dir, cfg.cache_size_bytes);
   if (cfg.remotes.empty()) return StoreChain(std::move(local), nullptr);
   const char* session = std::getenv("KILN_SESSION");
   auto tiered = std::make_unique<TieredStore>(*local, cfg.dir, session ? session : "", parse_upload_policy(cfg.upload));

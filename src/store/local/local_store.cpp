@@ -5,6 +5,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "stats/stats.h"
+#include "store/local/eviction.h"
+#include "store/local/size_counters.h"
+#include "store/local/store_files.h"
 #include "util/compress.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -21,9 +29,47 @@ std::string shard_path(const std::string& dir, const char* kind, const Digest& d
 
 void touch(const std::string& path) { ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0); }
 
+// A whole file and the identity of what was read (to remove exactly that file if corrupt).
+struct ReadFile {
+  std::string bytes;
+  uint64_t inode = 0;
+};
+
+// nullopt: the file does not exist (or its directory does not: a missing store, or a store
+// path that is a regular file). Errors: it exists but cannot be read.
+Result<std::optional<ReadFile>> read_store_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::optional<ReadFile>{};
+    return make_error("cannot open " + path + ": " + std::strerror(errno));
+  }
+  ReadFile f;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0) {
+    f.inode = st.st_ino;
+    if (st.st_size > 0) f.bytes.reserve(static_cast<size_t>(st.st_size));
+  }
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      return make_error("cannot read " + path + ": " + std::strerror(e));
+    }
+    if (n == 0) break;
+    f.bytes.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return std::optional<ReadFile>(std::move(f));
+}
+
+uint64_t disk_bytes(const struct stat& st) { return static_cast<uint64_t>(st.st_blocks) * 512; }
+
 }  // namespace
 
-LocalStore::LocalStore(std::string dir) : dir_(std::move(dir)) {}
+LocalStore::LocalStore(std::string dir, uint64_t size_cap) : dir_(std::move(dir)), cap_(size_cap) {}
 
 std::string LocalStore::action_path(const Digest& key) const { return shard_path(dir_, "ac", key); }
 std::string LocalStore::blob_path(const Digest& digest) const { return shard_path(dir_, "cas", digest); }
@@ -47,33 +93,71 @@ Result<std::string> LocalStore::decode_blob_file(std::string_view bytes, const D
   return content;
 }
 
-void LocalStore::discard_corrupt(const std::string& path, const std::string& why) {
+void LocalStore::discard_corrupt(const std::string& path, const Digest& digest, uint64_t inode,
+                                 const std::string& why) {
   ++corrupt_;
   warn("corrupt store file removed (" + why + "): " + path);
-  ::unlink(path.c_str());
+  record_corrupt(dir_);
+  // Remove the file we read, not a good one another process may have renamed into place since.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || st.st_ino != inode) return;
+  if (::unlink(path.c_str()) == 0)
+    (void)SizeCounters(dir_).add(store_bucket(digest.hex()), -static_cast<int64_t>(disk_bytes(st)), -1);
 }
 
 Result<std::optional<ActionResult>> LocalStore::get_action(const Digest& key) {
   std::string path = action_path(key);
-  auto bytes = read_file(path);
-  if (!bytes) {
-    if (!path_exists(path)) return std::optional<ActionResult>{};
-    return bytes.error();
-  }
-  auto r = decode_action_file(*bytes);
+  auto file = read_store_file(path);
+  if (!file) return file.error();
+  if (!*file) return std::optional<ActionResult>{};
+  auto r = decode_action_file((*file)->bytes);
   if (!r) {
-    discard_corrupt(path, r.error().message);
+    discard_corrupt(path, key, (*file)->inode, r.error().message);
     return std::optional<ActionResult>{};
   }
   touch(path);
   return std::optional<ActionResult>(std::move(*r));
 }
 
-Status LocalStore::write(const std::string& path, std::string_view data) {
-  auto st = write_file_atomic(path, data);
-  if (st) return st;
-  if (auto m = make_dirs(dir_name(path)); !m) return m;
-  return write_file_atomic(path, data);
+Status LocalStore::write(const std::string& path, const Digest& digest, std::string_view data) {
+  std::string tmp = store_temp_path(path);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == ENOENT) {
+    if (auto m = make_dirs(dir_name(path)); !m) return m;
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  }
+  if (fd < 0) return make_error("cannot create " + tmp + ": " + std::strerror(errno));
+  auto fail = [&](const char* what) -> Status {
+    int e = errno;
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    return make_error(std::string("cannot ") + what + " " + tmp + ": " + std::strerror(e));
+  };
+  const char* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail("write");
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return fail("stat");
+  int c = ::close(fd);
+  fd = -1;
+  if (c != 0) return fail("write");
+  struct stat old {};
+  bool replaced = ::stat(path.c_str(), &old) == 0;
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename");
+
+  int bucket = store_bucket(digest.hex());
+  int64_t delta = static_cast<int64_t>(disk_bytes(st)) - (replaced ? static_cast<int64_t>(disk_bytes(old)) : 0);
+  auto usage = SizeCounters(dir_).add(bucket, delta, replaced ? 0 : 1);
+  if (usage) maybe_evict_bucket(dir_, bucket, static_cast<uint64_t>(std::max<int64_t>(0, usage->bytes)), cap_);
+  return {};
 }
 
 Status LocalStore::put_action(const Digest& key, const ActionResult& result) {
@@ -84,19 +168,17 @@ Status LocalStore::put_action(const Digest& key, const ActionResult& result) {
   std::string file(kActionMagic);
   file.append(reinterpret_cast<const char*>(sum.bytes.data()), 32);
   file += *z;
-  return write(action_path(key), file);
+  return write(action_path(key), key, file);
 }
 
 Result<std::optional<std::string>> LocalStore::get_blob(const Digest& digest) {
   std::string path = blob_path(digest);
-  auto bytes = read_file(path);
-  if (!bytes) {
-    if (!path_exists(path)) return std::optional<std::string>{};
-    return bytes.error();
-  }
-  auto content = decode_blob_file(*bytes, digest);
+  auto file = read_store_file(path);
+  if (!file) return file.error();
+  if (!*file) return std::optional<std::string>{};
+  auto content = decode_blob_file((*file)->bytes, digest);
   if (!content) {
-    discard_corrupt(path, content.error().message);
+    discard_corrupt(path, digest, (*file)->inode, content.error().message);
     return std::optional<std::string>{};
   }
   touch(path);
@@ -111,7 +193,7 @@ Status LocalStore::put_blob(const Digest& digest, std::string_view data) {
   }
   auto z = zstd_compress(data, 1);
   if (!z) return z.error();
-  return write(path, *z);
+  return write(path, digest, *z);
 }
 
 Result<bool> LocalStore::has_blob(const Digest& digest) { return path_exists(blob_path(digest)); }

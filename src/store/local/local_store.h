@@ -2,13 +2,16 @@
 //   cas/<2 hex>/<62 hex>   blob: one zstd frame of the content; name = sha256(content)
 //   ac/<2 hex>/<62 hex>    action entry: "KILNAC01" + sha256(payload) (32 bytes) + zstd(payload),
 //                          payload = ActionResult protobuf (store/action_result.h)
-// Writes go to a unique temp file beside the target and are renamed into place, so parallel
-// cargo jobs and killed processes never leave a torn entry visible. Reads verify digests;
-// a corrupt file is deleted and reported as a miss. A read refreshes the file's mtime, which
-// is the recency used for eviction.
+// Writes go to a unique temp file beside the target ("<name>.tmp.<pid>.<random>",
+// store_files.h) and are renamed into place, so parallel cargo jobs and killed processes never
+// leave a torn entry visible; lookups only ever open final names. Reads verify digests; a
+// corrupt or truncated file is deleted, counted (stats: "corrupt") and reported as a miss.
+// A read refreshes the file's mtime, which is the recency used for eviction; every write
+// updates its bucket's size counter and may evict the bucket's least recently used files to
+// stay under the size cap (eviction.h).
 #pragma once
 
-#include <atomic>
+#include <cstdint>
 #include <string>
 
 #include "store/store.h"
@@ -17,8 +20,12 @@ namespace kiln {
 
 class LocalStore : public Store {
  public:
-  /// A store rooted at `dir` (created on first write).
-  explicit LocalStore(std::string dir);
+  /// Default size cap (bytes on disk), as Config::cache_size_bytes.
+  static constexpr uint64_t kDefaultCap = 10ull << 30;
+
+  /// A store rooted at `dir` (created on first write), kept under `size_cap` bytes on disk
+  /// (0: no cap).
+  explicit LocalStore(std::string dir, uint64_t size_cap = kDefaultCap);
 
   std::string name() const override { return "local"; }
   Result<std::optional<ActionResult>> get_action(const Digest& key) override;
@@ -31,6 +38,8 @@ class LocalStore : public Store {
   std::string action_path(const Digest& key) const;
   std::string blob_path(const Digest& digest) const;
   const std::string& dir() const { return dir_; }
+  /// The size cap in bytes on disk (0: none).
+  uint64_t size_cap() const { return cap_; }
 
   /// Number of corrupt files found (and removed) by this instance.
   int corrupt_found() const { return corrupt_; }
@@ -41,10 +50,11 @@ class LocalStore : public Store {
   static Result<std::string> decode_blob_file(std::string_view bytes, const Digest& digest);
 
  private:
-  Status write(const std::string& path, std::string_view data);
-  void discard_corrupt(const std::string& path, const std::string& why);
+  Status write(const std::string& path, const Digest& digest, std::string_view data);
+  void discard_corrupt(const std::string& path, const Digest& digest, uint64_t inode, const std::string& why);
 
   std::string dir_;
+  uint64_t cap_;
   int corrupt_ = 0;
 };
 
