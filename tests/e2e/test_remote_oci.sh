@@ -60,8 +60,9 @@ http:
   addr: 127.0.0.1:$port
 $extra
 EOF
-  docker-registry serve "$work/$name.yml" >"$work/$name.log" 2>&1 &
-  pids+=($!)
+  docker-registry serve "$work/$name.yml" >>"$work/$name.log" 2>&1 &
+  last_pid=$!
+  pids+=($last_pid)
 }
 selftest() { kiln __store-selftest "$@" 2>&1; }
 count() { grep -c "^\[[0-9]*\] $1 " "$2" || true; }
@@ -69,6 +70,7 @@ count() { grep -c "^\[[0-9]*\] $1 " "$2" || true; }
 # --- 1. Open registry over HTTP ---------------------------------------------------------
 p1=$(free_port)
 start_registry open "$p1" ""
+open_pid=$last_pid
 wait_http "http://127.0.0.1:$p1/v2/"
 open_url="oci://127.0.0.1:$p1/kiln/cache"
 out=$(selftest "$open_url" --seed a) || { fail "selftest on the open registry"; echo "$out"; }
@@ -145,6 +147,27 @@ echo "checkout B: $hits_b hits, $misses_b misses"
 cmp "$work/a/target/debug/app" "$work/b-elsewhere/target/debug/app" || fail "app differs between A and B"
 [ "$(./target/debug/app)" = "hello #42 7" ] || fail "app from remote hits does not run right"
 grep -q '"GET /v2/kiln/cache/manifests/[0-9a-f]\{64\} HTTP/1.1" 200' "$work/open.log" || fail "no manifest fetched"
+
+# The registry's garbage collection keeps every blob an entry needs (outputs are layers of
+# the entry's manifest): collect (registry stopped), restart, and an empty store still hits.
+# An orphan blob (no manifest names it) shows the collection does run.
+printf 'orphan %s' "$work" >"$work/orphan"
+orphan=$(sha256sum "$work/orphan" | cut -d' ' -f1)
+loc=$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:$p1/v2/kiln/cache/blobs/uploads/" | tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+curl -sf -X PUT -H 'Content-Type: application/octet-stream' --data-binary @"$work/orphan" "$loc&digest=sha256:$orphan" ||
+  fail "orphan upload"
+kill "$open_pid"; wait "$open_pid" 2>/dev/null || true
+gc_before=$(find "$work/open-data" -name data -path '*/blobs/*' | wc -l)
+docker-registry garbage-collect --delete-untagged "$work/open.yml" >"$work/gc.log" 2>&1 || { cat "$work/gc.log"; fail "garbage-collect"; }
+gc_after=$(find "$work/open-data" -name data -path '*/blobs/*' | wc -l)
+start_registry open "$p1" ""
+wait_http "http://127.0.0.1:$p1/v2/"
+rm -rf target
+KILN_DIR="$work/store-b2" KILN_LOG="$work/b2.log" cargo kiln build 2>"$work/b2.err" || { cat "$work/b2.err"; fail "build after GC"; }
+echo "after garbage collection ($gc_before → $gc_after blobs): $(count hit "$work/b2.log") hits, $(count miss "$work/b2.log") misses"
+[ "$(count miss "$work/b2.log")" -eq 0 ] || fail "misses after the registry's garbage collection"
+[ "$gc_after" -eq $((gc_before - 1)) ] || fail "garbage collection removed $((gc_before - gc_after)) blobs, expected just the orphan"
+cmp "$work/a/target/debug/app" target/debug/app || fail "app differs after GC"
 
 # --- 2. htpasswd over TLS ----------------------------------------------------------------
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \

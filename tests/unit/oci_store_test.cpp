@@ -22,7 +22,7 @@ ActionResult sample_entry(size_t stderr_bytes = 10) {
 
 TEST(OciManifest, RoundTripWithEmbeddedLayer) {
   std::string bytes = sample_entry().encode();
-  std::string json = make_action_manifest(bytes, sample_entry().meta);
+  std::string json = make_action_manifest(sample_entry(), bytes);
   auto j = nlohmann::json::parse(json);
   EXPECT_EQ(j["schemaVersion"], 2);
   EXPECT_EQ(j["mediaType"], "application/vnd.oci.image.manifest.v1+json");
@@ -30,9 +30,14 @@ TEST(OciManifest, RoundTripWithEmbeddedLayer) {
   EXPECT_EQ(j["config"]["mediaType"], "application/vnd.oci.empty.v1+json");
   EXPECT_EQ(j["config"]["digest"], "sha256:" + sha256("{}").hex());
   EXPECT_EQ(j["config"]["size"], 2);
-  ASSERT_EQ(j["layers"].size(), 1u);
+  ASSERT_EQ(j["layers"].size(), 2u);
   EXPECT_EQ(j["layers"][0]["mediaType"], "application/vnd.kiln.action-result.v1+protobuf");
   EXPECT_EQ(j["layers"][0]["digest"], "sha256:" + sha256(bytes).hex());
+  // The output blob is a layer too: the registry checks it exists and keeps it through GC.
+  EXPECT_EQ(j["layers"][1]["mediaType"], "application/vnd.kiln.output-file.v1");
+  EXPECT_EQ(j["layers"][1]["digest"], "sha256:" + sha256("x").hex());
+  EXPECT_EQ(j["layers"][1]["size"], 1);
+  EXPECT_EQ(j["layers"][1]["annotations"]["org.opencontainers.image.title"], "libx.rlib");
   EXPECT_EQ(j["annotations"]["dev.kiln.crate"], "x lib");
 
   auto layer = parse_action_manifest(json);
@@ -44,9 +49,18 @@ TEST(OciManifest, RoundTripWithEmbeddedLayer) {
   EXPECT_EQ(*(*layer)->data, bytes);
 }
 
+TEST(OciManifest, RepeatedOutputBlobsAreListedOnce) {
+  ActionResult r = sample_entry();
+  r.output_files.push_back({"{{kiln:target}}/debug/deps/libx-copy.rlib", sha256("x"), 1, false});
+  r.output_files.push_back({"{{kiln:target}}/debug/deps/x.d", sha256("d"), 1, false});
+  auto j = nlohmann::json::parse(make_action_manifest(r, r.encode()));
+  EXPECT_EQ(j["layers"].size(), 3u);
+  EXPECT_TRUE(parse_action_manifest(j.dump())->has_value());
+}
+
 TEST(OciManifest, LargeLayersAreNotEmbedded) {
   std::string bytes = sample_entry(100000).encode();
-  auto layer = parse_action_manifest(make_action_manifest(bytes, {}));
+  auto layer = parse_action_manifest(make_action_manifest(ActionResult{}, bytes));
   ASSERT_TRUE(layer.ok() && layer->has_value());
   EXPECT_FALSE((*layer)->data.has_value());
   EXPECT_EQ((*layer)->digest, sha256(bytes));
@@ -54,7 +68,7 @@ TEST(OciManifest, LargeLayersAreNotEmbedded) {
 
 TEST(OciManifest, TamperedEmbeddedDataIsAnError) {
   std::string bytes = sample_entry().encode();
-  auto j = nlohmann::json::parse(make_action_manifest(bytes, {}));
+  auto j = nlohmann::json::parse(make_action_manifest(ActionResult{}, bytes));
   std::string other = bytes;
   other[0] ^= 1;
   j["layers"][0]["data"] = base64_encode(other);
@@ -65,7 +79,7 @@ TEST(OciManifest, TamperedEmbeddedDataIsAnError) {
 
 TEST(OciManifest, ForeignArtifactsAreNotEntries) {
   std::string bytes = sample_entry().encode();
-  auto j = nlohmann::json::parse(make_action_manifest(bytes, {}));
+  auto j = nlohmann::json::parse(make_action_manifest(ActionResult{}, bytes));
   auto image = j;
   image.erase("artifactType");
   image["config"]["mediaType"] = "application/vnd.oci.image.config.v1+json";
@@ -73,9 +87,13 @@ TEST(OciManifest, ForeignArtifactsAreNotEntries) {
   ASSERT_TRUE(parsed.ok());
   EXPECT_FALSE(parsed->has_value());
 
-  auto two_layers = j;
-  two_layers["layers"].push_back(j["layers"][0]);
-  EXPECT_FALSE(parse_action_manifest(two_layers.dump())->has_value());
+  auto two_entries = j;
+  two_entries["layers"].push_back(j["layers"][0]);
+  EXPECT_FALSE(parse_action_manifest(two_entries.dump())->has_value());
+
+  auto output_first = j;
+  output_first["layers"][0]["mediaType"] = "application/vnd.kiln.output-file.v1";
+  EXPECT_FALSE(parse_action_manifest(output_first.dump())->has_value());
 
   auto other_layer = j;
   other_layer["layers"][0]["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip";

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "store/remote/health.h"
@@ -141,13 +142,26 @@ bool valid_oci_repository(std::string_view name) {
   }
 }
 
-std::string make_action_manifest(std::string_view layer_bytes, const EntryMeta& meta) {
+std::string make_action_manifest(const ActionResult& result, std::string_view layer_bytes) {
+  const EntryMeta& meta = result.meta;
   nlohmann::ordered_json layer = {
       {"mediaType", kKilnActionLayerMediaType},
       {"digest", "sha256:" + sha256(layer_bytes).hex()},
       {"size", layer_bytes.size()},
   };
   if (layer_bytes.size() <= kMaxInlineLayer) layer["data"] = base64_encode(layer_bytes);
+  auto layers = nlohmann::ordered_json::array({layer});
+  std::set<Digest> listed;
+  for (const auto& f : result.output_files) {
+    if (!listed.insert(f.digest).second) continue;
+    size_t slash = f.path.rfind('/');
+    layers.push_back({
+        {"mediaType", kKilnOutputMediaType},
+        {"digest", "sha256:" + f.digest.hex()},
+        {"size", f.size},
+        {"annotations", {{"org.opencontainers.image.title", f.path.substr(slash == std::string::npos ? 0 : slash + 1)}}},
+    });
+  }
   nlohmann::ordered_json annotations = {{"dev.kiln.kind", meta.kind}};
   if (!meta.crate_name.empty()) annotations["dev.kiln.crate"] = meta.crate_name + " " + meta.crate_type;
   if (!meta.package.empty()) annotations["dev.kiln.package"] = meta.package;
@@ -157,7 +171,7 @@ std::string make_action_manifest(std::string_view layer_bytes, const EntryMeta& 
       {"artifactType", kKilnActionArtifactType},
       {"config",
        {{"mediaType", kOciEmptyMediaType}, {"digest", std::string("sha256:") + kEmptyDigestHex}, {"size", 2}, {"data", "e30="}}},
-      {"layers", nlohmann::ordered_json::array({layer})},
+      {"layers", layers},
       {"annotations", annotations},
   };
   // Crate names are ASCII; replace anything else rather than throw on invalid UTF-8.
@@ -175,10 +189,13 @@ Result<std::optional<OciActionLayer>> parse_action_manifest(std::string_view jso
   if (artifact_type.empty() && j.contains("config") && j["config"].is_object()) artifact_type = str(j["config"], "mediaType");
   if (artifact_type != kKilnActionArtifactType) return std::optional<OciActionLayer>{};
   auto layers = j.find("layers");
-  if (layers == j.end() || !layers->is_array() || layers->size() != 1 || !(*layers)[0].is_object())
-    return std::optional<OciActionLayer>{};
+  if (layers == j.end() || !layers->is_array() || layers->empty()) return std::optional<OciActionLayer>{};
+  for (size_t i = 0; i < layers->size(); ++i) {
+    const auto& d = (*layers)[i];
+    if (!d.is_object() || str(d, "mediaType") != (i == 0 ? kKilnActionLayerMediaType : kKilnOutputMediaType))
+      return std::optional<OciActionLayer>{};
+  }
   const auto& l = (*layers)[0];
-  if (str(l, "mediaType") != kKilnActionLayerMediaType) return std::optional<OciActionLayer>{};
   OciActionLayer out;
   auto d = parse_oci_digest(str(l, "digest"));
   if (!d) return make_error("layer digest: " + d.error().message);
@@ -445,7 +462,7 @@ Status OciStore::put_action(const Digest& key, const ActionResult& result) {
   std::string bytes = result.encode();
   Status s = put_blob(sha256(bytes), bytes);
   if (!s) return s;
-  std::string manifest = make_action_manifest(bytes, result.meta);
+  std::string manifest = make_action_manifest(result, bytes);
   Request put;
   put.method = "PUT";
   put.url = api_ + "/manifests/" + key.hex();

@@ -12,9 +12,12 @@
 //   entries  an artifact manifest tagged with the 64-hex action key:
 //              OCI image manifest, artifactType application/vnd.kiln.action.v1,
 //              config = the empty descriptor (application/vnd.oci.empty.v1+json, "{}"),
-//              one layer = ActionResult::encode() bytes, application/vnd.kiln.action-result.v1+protobuf.
-//            Layers up to 16 KiB are also embedded in the descriptor's `data` field (image-spec
-//            v1.1), so a lookup is one GET; the blob is always uploaded too.
+//              layer 0 = ActionResult::encode() bytes, application/vnd.kiln.action-result.v1+protobuf,
+//              then one layer per distinct output blob, application/vnd.kiln.output-file.v1
+//              (titled with the file name), so that the registry checks the blobs exist when
+//              the entry is pushed and its garbage collection keeps them while the tag lives.
+//            The entry layer, up to 16 KiB, is also embedded in its descriptor's `data` field
+//            (image-spec v1.1), so a lookup is one GET; the blob is always uploaded too.
 //   auth     Basic or Bearer token flow (store/remote/oci_auth.h); credentials from the URL,
 //            else from OciOptions (config remote_username/remote_password). Tokens are kept
 //            for the next kiln process in OciOptions::auth_cache_dir.
@@ -53,6 +56,7 @@ inline constexpr const char* kOciManifestMediaType = "application/vnd.oci.image.
 inline constexpr const char* kOciEmptyMediaType = "application/vnd.oci.empty.v1+json";
 inline constexpr const char* kKilnActionArtifactType = "application/vnd.kiln.action.v1";
 inline constexpr const char* kKilnActionLayerMediaType = "application/vnd.kiln.action-result.v1+protobuf";
+inline constexpr const char* kKilnOutputMediaType = "application/vnd.kiln.output-file.v1";
 
 /// The layer an action manifest points to.
 struct OciActionLayer {
@@ -61,13 +65,13 @@ struct OciActionLayer {
   std::optional<std::string> data;  // the embedded bytes, already checked against digest/size
 };
 
-/// The manifest JSON of an action entry whose ActionResult encodes to `layer_bytes`
+/// The manifest JSON of the action entry `result`, whose encoding is `layer_bytes`
 /// (annotations name the entry kind and crate for people browsing the registry).
-std::string make_action_manifest(std::string_view layer_bytes, const EntryMeta& meta);
+std::string make_action_manifest(const ActionResult& result, std::string_view layer_bytes);
 
 /// Reads an action manifest. nullopt when it is not a kiln action artifact (another
-/// artifactType, no single layer of kiln's media type). Errors: not JSON, bad digest,
-/// embedded data that does not match its descriptor.
+/// artifactType; layer 0 not kiln's entry; other layers not output files). Errors: not
+/// JSON, bad digest, embedded data that does not match its descriptor.
 Result<std::optional<OciActionLayer>> parse_action_manifest(std::string_view json);
 
 /// True for a valid distribution-spec repository name ("team/kiln-cache").
