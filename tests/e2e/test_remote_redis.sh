@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Redis remote store against a real redis-server: checkout A with its own local store builds
+# a small workspace (lib + bin + serde from Debian's registry) and uploads; checkout B at
+# another path with an empty local store then gets every invocation from Redis (KILN_LOG hit
+# lines), with identical binaries. Keys are kiln:ac:<hex> / kiln:cas:<hex>, ?ttl= sets expiry,
+# /<db> selects the database.
+source "$(dirname "$0")/remote_test_lib.sh"
+
+start_redis "$work/redis"
+remote="redis://127.0.0.1:$redis_port/2?ttl=7d"
+rcli() { redis-cli -h 127.0.0.1 -p "$redis_port" -n 2 "$@"; }
+
+make_fixture "$work/a"
+cd "$work/a"
+KILN_DIR="$work/store-a" KILN_REMOTE="$remote" KILN_LOG="$work/a.log" cargo kiln build 2>"$work/a.err" ||
+  { cat "$work/a.err"; fail "build A"; }
+a_misses=$(count miss "$work/a.log")
+echo "A: $a_misses misses, $(count hit "$work/a.log") hits"
+[ "$a_misses" -ge 4 ] || fail "expected a real cold build in A"
+[ "$(warnings "$work/a.err")" -eq 0 ] || { cat "$work/a.err"; fail "warnings in A"; }
+n_ac=$(rcli --scan --pattern 'kiln:ac:*' | wc -l); n_cas=$(rcli --scan --pattern 'kiln:cas:*' | wc -l)
+echo "redis db 2: $n_ac action entries, $n_cas blobs"
+[ "$n_cas" -ge "$a_misses" ] || fail "blobs missing in Redis"
+[ "$(redis-cli -h 127.0.0.1 -p "$redis_port" -n 0 dbsize)" -eq 0 ] || fail "keys written to db 0"
+key=$(rcli --scan --pattern 'kiln:cas:*' | head -1)
+ttl=$(rcli ttl "$key")
+[ "$ttl" -gt 0 ] && [ "$ttl" -le 604800 ] || fail "TTL of $key is $ttl"
+./target/debug/fixapp >"$work/a.out"
+
+make_fixture "$work/b-elsewhere"
+cd "$work/b-elsewhere"
+KILN_DIR="$work/store-b" KILN_REMOTE="$remote" KILN_LOG="$work/b.log" cargo kiln build 2>"$work/b.err" ||
+  { cat "$work/b.err"; fail "build B"; }
+b_hits=$(count hit "$work/b.log"); b_misses=$(count miss "$work/b.log")
+echo "B: $b_hits hits, $b_misses misses"
+[ "$b_misses" -eq 0 ] || { grep '\] miss' "$work/b.log"; fail "B missed"; }
+[ "$b_hits" -eq "$a_misses" ] || fail "B: $b_hits hits for $a_misses compilations in A"
+[ "$(grep -c '\] remote hit .* result ' "$work/b.log")" -eq "$a_misses" ] || fail "B's hits did not come from Redis"
+[ "$(warnings "$work/b.err")" -eq 0 ] || { cat "$work/b.err"; fail "warnings in B"; }
+cmp "$work/a/target/debug/fixapp" target/debug/fixapp || fail "fixapp differs between A and B"
+./target/debug/fixapp | cmp - "$work/a.out" || fail "fixapp output differs"
+name="redis://127.0.0.1:$redis_port/2"
+[ "$(store_stat "$work/store-b" "$name" hits)" -eq "$a_misses" ] || fail "stats: Redis hits of B"
+[ "$(store_stat "$work/store-b" "$name" bytes_down)" -gt 0 ] || fail "stats: bytes_down of B"
+[ "$(store_stat "$work/store-a" "$name" bytes_up)" -gt 0 ] || fail "stats: bytes_up of A"
+echo "1 passed, 0 failed"
