@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Path independence (issue 3) on the fixture workspace:
+#   - checkout A builds (own target dir); checkout B at another path, with another target dir
+#     and another HOME, sharing A's KILN_DIR → 100% hits, the same program, and no file in
+#     B's target dir mentions A's paths;
+#   - a panic prints its location as `src/main.rs:LINE:COL`, on a miss and on a hit;
+#   - addr2line, run from checkout B, resolves a function of B's binary to its source line;
+#   - direct mode: `mod m;` from src/m.rs, then src/m/mod.rs appears → rustc fails with E0761
+#     and so must kiln (no stale hit); kiln's result always equals plain cargo's;
+#   - KILN_REMAP=off: the build works and its outputs are byte-identical to plain cargo's.
+source "$(dirname "$0")/lib.sh"
+e2e_init
+
+a="$E2E_TMP/checkout-a"
+b="$E2E_TMP/elsewhere/deeper/checkout-b"
+tgt_a="$E2E_TMP/target-a"
+tgt_b="$E2E_TMP/tgt-b"
+e2e_copy_fixture workspace "$a"
+e2e_copy_fixture workspace "$b"
+
+panic_line=$(grep -n 'panic!("fixture panic' "$a/src/main.rs" | cut -d: -f1)
+panic_col=$(($(sed -n "${panic_line}p" "$a/src/main.rs" | awk '{ print index($0, "panic!") }')))
+marker_line=$(grep -n '^pub fn fixture_marker' "$a/src/main.rs" | cut -d: -f1)
+
+# expect_panic_location BIN WHAT: `BIN panic` fails and names src/main.rs:LINE:COL.
+expect_panic_location() {
+  local out="$E2E_TMP/panic.err"
+  if "$1" panic 2>"$out" >/dev/null; then fail "$2: the panicking binary exited 0"; fi
+  expect_file_contains "$out" "panicked at src/main.rs:$panic_line:$panic_col:" "$2: panic location src/main.rs:$panic_line:$panic_col"
+}
+
+# ---- checkout A ----
+cd "$a"
+CARGO_TARGET_DIR="$tgt_a" kiln_cargo a-cold build || fail "build in A"
+[ "$(count_misses a-cold)" -gt 0 ] || fail "A: cold build compiled nothing"
+expect_eq 0 "$(count_hits a-cold)" "A: cold build has no hits"
+"$tgt_a/debug/app" >"$E2E_TMP/a.app"
+expect_panic_location "$tgt_a/debug/app" "A (miss)"
+
+# ---- checkout B: another path, target dir and HOME; the same store ----
+mkdir -p "$E2E_TMP/home-b"
+cd "$b"
+HOME="$E2E_TMP/home-b" CARGO_TARGET_DIR="$tgt_b" kiln_cargo b build || fail "build in B"
+expect_all_hits b "B at another path, target dir and HOME"
+expect_eq "$(count_misses a-cold)" "$(count_hits b)" "B: one hit per compilation of A"
+"$tgt_b/debug/app" >"$E2E_TMP/b.app"
+cmp -s "$E2E_TMP/a.app" "$E2E_TMP/b.app" || fail "B's app prints something else than A's"
+pass "B's program prints what A's printed"
+cmp "$tgt_a/debug/app" "$tgt_b/debug/app" || fail "B's app binary differs from A's"
+pass "B's app binary byte-identical to A's"
+expect_panic_location "$tgt_b/debug/app" "B (hit)"
+for p in "$a" "$tgt_a"; do
+  if grep -rlF "$p" "$tgt_b" >"$E2E_TMP/leaks"; then
+    head -n 10 "$E2E_TMP/leaks" >&2
+    fail "B's target dir mentions A's path $p"
+  fi
+done
+pass "no file in B's target dir mentions A's checkout or target dir"
+
+# addr2line from checkout B: the marker function's address → src/main.rs:LINE.
+addr=$(nm "$tgt_b/debug/app" | awk '$3 == "fixture_marker" { print $1 }')
+[ -n "$addr" ] || fail "nm: no fixture_marker in B's app"
+loc=$(addr2line -e "$tgt_b/debug/app" "0x$addr")
+file=${loc%%:*} line=${loc#*:}
+line=${line%% *}
+case "$file" in */src/main.rs | src/main.rs) ;; *) fail "addr2line: '$loc' is not src/main.rs" ;; esac
+case "$file" in "$a"*) fail "addr2line: '$loc' names checkout A" ;; esac
+[ -f "$file" ] || fail "addr2line: '$file' does not exist from checkout B"
+expect_eq "$marker_line" "$line" "addr2line from B resolves fixture_marker to $loc"
+
+# ---- direct mode: a module file that appears next to the one used ----
+# plain_cargo TAG ARGS…: cargo without kiln (non-incremental, as cargo kiln builds).
+plain_cargo() {
+  local tag=$1
+  shift
+  local rc=0
+  env -u RUSTC_WRAPPER CARGO_INCREMENTAL=0 cargo "$@" >"$E2E_TMP/$tag.out" 2>"$E2E_TMP/$tag.err" || rc=$?
+  return $rc
+}
+export CARGO_TARGET_DIR="$tgt_b"
+mkdir -p src/m
+echo 'pub const MODULE: &str = "m/mod.rs";' >src/m/mod.rs
+cargo clean -q
+rc_kiln=0
+kiln_run ambiguous cargo kiln build || rc_kiln=$?
+cargo clean -q
+rc_plain=0
+plain_cargo ambiguous-plain build || rc_plain=$?
+[ "$rc_plain" -ne 0 ] || fail "plain cargo accepted src/m.rs and src/m/mod.rs (fixture assumption broken)"
+expect_file_contains "$E2E_TMP/ambiguous-plain.err" "E0761" "plain cargo: E0761 with src/m.rs and src/m/mod.rs"
+[ "$rc_kiln" -ne 0 ] || fail "kiln built with both src/m.rs and src/m/mod.rs (a stale hit)"
+expect_file_contains "$E2E_TMP/ambiguous.err" "E0761" "kiln: E0761 too (no stale hit)"
+if events_of ambiguous hit | grep '^app:app:' >/dev/null; then fail "kiln reported a hit for app with E0761"; fi
+pass "kiln reported no hit for app with E0761"
+
+# Only src/m/mod.rs: the module now comes from it.
+rm src/m.rs
+cargo clean -q
+kiln_cargo only-mod build || fail "build with src/m/mod.rs only"
+"$tgt_b/debug/app" >"$E2E_TMP/only-mod.app"
+expect_file_contains "$E2E_TMP/only-mod.app" "module: m/mod.rs" "kiln with src/m/mod.rs only: the module is m/mod.rs"
+expect_misses_exactly only-mod "app:app:bin" "only the app misses with src/m/mod.rs"
+cargo clean -q
+plain_cargo only-mod-plain build || fail "plain cargo with src/m/mod.rs only"
+"$tgt_b/debug/app" >"$E2E_TMP/only-mod-plain.app"
+cmp -s "$E2E_TMP/only-mod.app" "$E2E_TMP/only-mod-plain.app" || fail "kiln's app prints something else than plain cargo's"
+pass "kiln's app prints what plain cargo's prints (src/m/mod.rs only)"
+
+# Back to src/m.rs only: a hit again, the original module.
+rm -r src/m
+cp "$a/src/m.rs" src/m.rs
+cargo clean -q
+kiln_cargo back build || fail "build with src/m.rs back"
+expect_all_hits back "src/m.rs back: all hits"
+"$tgt_b/debug/app" >"$E2E_TMP/back.app"
+expect_file_contains "$E2E_TMP/back.app" "module: m.rs" "src/m.rs back: the module is m.rs"
+unset CARGO_TARGET_DIR
+
+# ---- KILN_REMAP=off: plain cargo's outputs ----
+cd "$a"
+export CARGO_TARGET_DIR="$tgt_a"
+cargo clean -q
+plain_cargo plain build || fail "plain cargo build"
+cp -a "$tgt_a/debug/deps" "$E2E_TMP/deps.plain"
+cargo clean -q
+KILN_REMAP=off kiln_cargo remap-off build || fail "KILN_REMAP=off build"
+[ "$(count_misses remap-off)" -gt 0 ] || fail "KILN_REMAP=off: expected misses (a different key)"
+diff -r "$E2E_TMP/deps.plain" "$tgt_a/debug/deps" >&2 || fail "KILN_REMAP=off (miss): outputs differ from plain cargo's"
+pass "KILN_REMAP=off (miss): every output in deps/ byte-identical to plain cargo's"
+expect_panic_location "$tgt_a/debug/app" "KILN_REMAP=off (miss)"
+cargo clean -q
+KILN_REMAP=off kiln_cargo remap-off-warm build || fail "KILN_REMAP=off warm build"
+expect_all_hits remap-off-warm "KILN_REMAP=off after cargo clean"
+diff -r "$E2E_TMP/deps.plain" "$tgt_a/debug/deps" >&2 || fail "KILN_REMAP=off (hit): outputs differ from plain cargo's"
+pass "KILN_REMAP=off (hit): every output in deps/ byte-identical to plain cargo's"
