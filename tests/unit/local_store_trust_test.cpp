@@ -67,6 +67,20 @@ TEST_F(TrustTest, SizeCapHoldsOnInsert) {
   EXPECT_EQ(static_cast<uint64_t>(SizeCounters(dir_).total().bytes), total);
 }
 
+// A file bigger than a bucket's share (cap/16) stays while the store as a whole has room.
+TEST_F(TrustTest, FileBiggerThanAShareIsKeptWhileTheStoreHasRoom) {
+  const uint64_t cap = 1 << 20;
+  LocalStore store(dir_, cap);
+  std::string big = noise(200 * 1024, 4242);
+  ASSERT_TRUE(store.put_blob(sha256(big), big).ok());
+  for (uint64_t i = 0; i < 40; ++i) {
+    std::string data = noise(8192, 5000 + i);
+    ASSERT_TRUE(store.put_blob(sha256(data), data).ok());
+  }
+  EXPECT_TRUE(path_exists(store.blob_path(sha256(big))));
+  EXPECT_EQ(read_stats(dir_).evicted_files, 0u);
+}
+
 TEST_F(TrustTest, LeastRecentlyUsedGoesFirst) {
   LocalStore store(dir_, 0);
   std::vector<Digest> ds;

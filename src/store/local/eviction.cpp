@@ -9,6 +9,7 @@
 #include <array>
 #include <cerrno>
 #include <memory>
+#include <vector>
 
 #include "stats/stats.h"
 #include "store/local/size_counters.h"
@@ -83,12 +84,39 @@ void report_evictions(const std::string& dir, const EvictionReport& r) {
 
 void maybe_evict_bucket(const std::string& dir, int bucket, uint64_t bucket_bytes, uint64_t cap_bytes) {
   if (cap_bytes == 0) return;
-  uint64_t share = cap_bytes / kStoreBuckets;
+  const uint64_t share = cap_bytes / kStoreBuckets;
   if (bucket_bytes <= share) return;
-  EvictionReport r = clean_bucket(dir, bucket, static_cast<uint64_t>(static_cast<double>(share) * kEvictTarget), false);
-  if (!r.skipped)
+  SizeCounters counters(dir);
+  std::array<uint64_t, kStoreBuckets> size{};
+  uint64_t total = 0;
+  for (int b = 0; b < kStoreBuckets; ++b) {
+    auto u = counters.get(b);
+    if (!u) {
+      u = scan_bucket_usage(dir, b);
+      (void)counters.set(b, *u);
+    }
+    size[b] = static_cast<uint64_t>(std::max<int64_t>(0, u->bytes));
+    total += size[b];
+  }
+  if (total <= cap_bytes) return;
+  // Over the cap: take the excess (down to 90 % of the cap) from buckets over their share.
+  uint64_t excess = total - static_cast<uint64_t>(static_cast<double>(cap_bytes) * kEvictTarget);
+  const uint64_t floor = static_cast<uint64_t>(static_cast<double>(share) * kEvictTarget);
+  std::vector<int> order = {bucket};
+  std::vector<int> others;
+  for (int b = 0; b < kStoreBuckets; ++b)
+    if (b != bucket && size[b] > share) others.push_back(b);
+  std::sort(others.begin(), others.end(), [&](int a, int b) { return size[a] > size[b]; });
+  order.insert(order.end(), others.begin(), others.end());
+  for (int b : order) {
+    if (excess == 0) break;
+    uint64_t limit = std::max(floor, size[b] > excess ? size[b] - excess : 0);
+    EvictionReport r = clean_bucket(dir, b, limit, false);
+    if (r.skipped) continue;
+    excess -= std::min(excess, r.bytes_removed);
     debug("evicted " + std::to_string(r.files_removed) + " files (" + std::to_string(r.bytes_removed) +
-          " bytes) from bucket " + std::to_string(bucket));
+          " bytes) from bucket " + std::to_string(b));
+  }
 }
 
 EvictionReport clean_bucket(const std::string& dir, int bucket, uint64_t limit_bytes, bool wait) {
@@ -117,6 +145,7 @@ EvictionReport clean_bucket(const std::string& dir, int bucket, uint64_t limit_b
 
 EvictionReport collect_garbage(const std::string& dir, uint64_t cap_bytes) {
   EvictionReport r;
+  if (!path_exists(dir)) return r;
   std::vector<std::unique_ptr<CleanLock>> locks;
   for (int b = 0; b < kStoreBuckets; ++b) locks.push_back(std::make_unique<CleanLock>(dir, b, true));
   StoreScan s = scan_store(dir, wall_ns());
@@ -144,6 +173,7 @@ EvictionReport collect_garbage(const std::string& dir, uint64_t cap_bytes) {
 
 EvictionReport prune_older_than(const std::string& dir, int64_t age_ns) {
   EvictionReport r;
+  if (!path_exists(dir)) return r;
   std::vector<std::unique_ptr<CleanLock>> locks;
   for (int b = 0; b < kStoreBuckets; ++b) locks.push_back(std::make_unique<CleanLock>(dir, b, true));
   int64_t now = wall_ns();
@@ -172,6 +202,7 @@ EvictionReport prune_older_than(const std::string& dir, int64_t age_ns) {
 
 EvictionReport clear_store(const std::string& dir) {
   EvictionReport r;
+  if (!path_exists(dir)) return r;
   std::vector<std::unique_ptr<CleanLock>> locks;
   for (int b = 0; b < kStoreBuckets; ++b) locks.push_back(std::make_unique<CleanLock>(dir, b, true));
   StoreScan s = scan_store(dir, wall_ns());

@@ -1,10 +1,15 @@
 // Keeping a local store within its size cap (KILN_CACHE_SIZE): approximate LRU eviction.
 // Recency is a file's mtime — the store refreshes it on every read and on every put of a blob
 // that is already present. After an insert the writer updates its bucket's counter
-// (size_counters.h); when the bucket holds more than cap/16 bytes, the writer cleans that one
-// bucket: it scans it, removes its least recently used files until the bucket is at 90 % of
-// its share (so cleanups are rare), removes abandoned temp files, and stores the exact size.
-// This is ccache's scheme; buckets fill evenly because digests are uniform.
+// (size_counters.h). Each of the 16 buckets has a fair share of cap/16. While a bucket stays
+// within its share nothing else happens (the sum of 16 buckets within their shares is within
+// the cap). When it goes over, the writer sums the 16 counters; only if the store as a whole
+// is over the cap does it evict: it brings the store to 90 % of the cap (so cleanups are
+// rare) by removing the least recently used files of the buckets over their share — the one
+// just written first, then the others, largest first — none below 90 % of its share. This is
+// ccache's scheme (its level-1 directories), except that a bucket may exceed its share while
+// the store has room, so a file bigger than cap/16 (a large binary) can still be cached.
+// Cleaning a bucket also removes its abandoned temp files and stores its exact size.
 // Evicting a blob leaves entries naming it: such an entry is a miss, because replay fetches
 // and verifies every blob before it writes any output (core/replay.cpp).
 // Only one process cleans a given bucket at a time (flock on usage/clean.<digit>); others skip.
@@ -25,11 +30,13 @@ struct EvictionReport {
   bool skipped = false;         // another process was cleaning
 };
 
-/// Fraction of a bucket's share a cleanup brings it down to.
+/// Eviction brings the store down to this fraction of the cap, and no bucket below this
+/// fraction of its share.
 inline constexpr double kEvictTarget = 0.9;
 
-/// Called after a write to `bucket` that left its counter at `bucket_bytes`: cleans the bucket
-/// when it is above cap/16. Records evictions in the stats. Never fails the caller.
+/// Called after a write to `bucket` that left its counter at `bucket_bytes`: when the bucket is
+/// over cap/16 and the store over `cap_bytes`, evicts as described above. Records evictions in
+/// the stats. Never fails the caller.
 void maybe_evict_bucket(const std::string& dir, int bucket, uint64_t bucket_bytes, uint64_t cap_bytes);
 
 /// Cleans one bucket down to `limit_bytes` (LRU); also removes its abandoned temp files and

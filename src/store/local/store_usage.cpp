@@ -1,25 +1,18 @@
 // Store size accounting by directory walk (see store_usage.h).
 #include "store/local/store_usage.h"
 
-#include "util/fs.h"
+#include "store/local/store_files.h"
+#include "util/clock.h"
 
 namespace kiln {
 
 StoreUsage store_usage(const std::string& dir) {
   StoreUsage u;
-  for (const char* kind : {"ac", "cas"}) {
-    std::string root = dir + "/" + kind;
-    for (const auto& shard : list_dir(root)) {
-      std::string sd = root + "/" + shard;
-      for (const auto& name : list_dir(sd)) {
-        if (name.find(".tmp.") != std::string::npos) continue;
-        auto st = stat_file(sd + "/" + name);
-        if (!st) continue;
-        u.bytes += st->size;
-        if (kind[0] == 'a') ++u.entries;
-        else ++u.blobs;
-      }
-    }
+  StoreScan s = scan_store(dir, wall_ns());
+  u.bytes = s.disk_bytes;
+  for (const auto& f : s.files) {
+    if (f.kind == StoreFileKind::Entry) ++u.entries;
+    else ++u.blobs;
   }
   return u;
 }
