@@ -91,6 +91,9 @@ struct Flow {
     StoreChain stores = make_store_chain(cfg);  // local store, then the remotes (if any)
     Store& store = stores.store();
     auto found = lookup_entry(store, pre->digest, anchors);
+    // A local manifest shadows the remotes': on a miss, look again with their source sets merged in.
+    if (found && !*found && stores.tiered() && stores.tiered()->refresh_manifests())
+      found = lookup_entry(store, pre->digest, anchors);
     if (!found) {
       warn("store unreadable (" + found.error().message + "); compiling");
     } else if (*found) {

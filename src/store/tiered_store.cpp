@@ -1,6 +1,7 @@
 // Local store + remote stores (see tiered_store.h).
 #include "store/tiered_store.h"
 
+#include "key/source_manifest.h"
 #include "util/log.h"
 
 namespace kiln {
@@ -90,9 +91,20 @@ bool TieredStore::fetch_blobs(Remote& r, const ActionResult& entry) {
   return true;
 }
 
+bool TieredStore::refresh_manifests() {
+  refresh_manifests_ = true;
+  for (const auto& r : remotes_)
+    if (r->readable()) return true;
+  return false;
+}
+
 Result<std::optional<ActionResult>> TieredStore::get_action(const Digest& key) {
   auto local = local_.get_action(key);
-  if (local && *local) return local;
+  if (local && *local) {
+    if (refresh_manifests_ && (*local)->meta.kind == "manifest" && refreshed_.insert(key).second)
+      merge_remote_manifests(key, **local);
+    return local;
+  }
   for (auto& rp : remotes_) {
     Remote& r = *rp;
     if (!r.readable() || r.missed.count(key)) continue;
@@ -119,6 +131,41 @@ Result<std::optional<ActionResult>> TieredStore::get_action(const Digest& key) {
     return got;
   }
   return local;
+}
+
+void TieredStore::merge_remote_manifests(const Digest& key, ActionResult& local_entry) {
+  auto merged = SourceManifest::from_json(local_entry.meta.payload);
+  if (!merged) return;
+  bool changed = false;
+  for (auto& rp : remotes_) {
+    Remote& r = *rp;
+    if (!r.readable() || r.missed.count(key)) continue;
+    auto got = r.store->get_action(key);
+    if (!got) {
+      fail(r, got.error());
+      continue;
+    }
+    if (!*got) {
+      ++r.counters.misses;
+      r.missed.insert(key);
+      continue;
+    }
+    r.counters.bytes_down += (*got)->encode().size();
+    if ((*got)->meta.kind != "manifest") continue;
+    auto theirs = SourceManifest::from_json((*got)->meta.payload);
+    if (!theirs) continue;
+    // Local sets first (newest first), then the remote's that are new here.
+    SourceManifest m = std::move(*theirs);
+    for (auto it = merged->sets.rbegin(); it != merged->sets.rend(); ++it) m.add(*it);
+    if (m.to_json() != merged->to_json()) {
+      *merged = std::move(m);
+      changed = true;
+      debug("remote manifest merged " + r.name + " " + key.hex());
+    }
+  }
+  if (!changed) return;
+  local_entry.meta.payload = merged->to_json();
+  if (auto s = local_.put_action(key, local_entry); !s) debug("local store: " + s.error().message);
 }
 
 Result<std::optional<std::string>> TieredStore::get_blob(const Digest& digest) {

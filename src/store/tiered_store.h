@@ -8,6 +8,9 @@
 //          held in memory from put_blob until the entry naming them is uploaded, since the
 //          upload policy needs the entry's metadata: with upload "dependencies", entries of
 //          workspace members (EntryMeta::workspace_member, their manifests included) stay local.
+//   manifests: a local manifest normally shadows the remotes'; after a local lookup found no
+//          matching source set the wrapper turns on refresh_manifests() and looks up again,
+//          which merges the remotes' source sets into the local manifest.
 //   faults: any remote error (unreachable, timeout, 5xx, wrong bytes) makes the remote count an
 //          error, be marked down (health.h) and be skipped for the rest of the build; the
 //          operation goes on as a miss. Exactly one process per build prints the warning.
@@ -69,6 +72,14 @@ class TieredStore : public Store {
   /// Writes the counters to the stats and zeroes them (also done by the destructor).
   void flush_stats();
 
+  /// Turns on manifest refresh for the rest of this process: a `manifest` entry found locally
+  /// is merged with the readable remotes' manifest of the same key (their source sets added
+  /// after the local ones) and the merge is written locally. For the wrapper's second lookup
+  /// after a local manifest matched no source set — another machine may have uploaded the
+  /// set this checkout needs. Hits stay free of network traffic. Returns true when some
+  /// remote can be read (a second lookup is worth it).
+  bool refresh_manifests();
+
  private:
   struct Remote {
     std::string name;
@@ -87,6 +98,8 @@ class TieredStore : public Store {
   void fail(Remote& r, const Error& e);
   /// Copies the blobs of `entry` from `r` into the local store. False on a missing blob or an error.
   bool fetch_blobs(Remote& r, const ActionResult& entry);
+  /// Adds the readable remotes' source sets for manifest `key` to `local_entry` (and the local store).
+  void merge_remote_manifests(const Digest& key, ActionResult& local_entry);
   /// Sends `entry` (blobs first) to every writable remote.
   void upload(const Digest& key, const ActionResult& entry);
 
@@ -95,6 +108,8 @@ class TieredStore : public Store {
   UploadPolicy upload_;
   std::vector<std::unique_ptr<Remote>> remotes_;
   std::map<Digest, std::string> pending_;  // blobs put since the last uploaded entry
+  bool refresh_manifests_ = false;
+  std::set<Digest> refreshed_;  // manifest keys merged with the remotes' already
 };
 
 }  // namespace kiln

@@ -28,6 +28,7 @@ for f in "$data"/cas/*; do
 done
 [ "$(store_stat "$work/store-a" "http://127.0.0.1:$nginx_port/team/cache" bytes_up)" -gt 0 ] || fail "no bytes_up counted"
 ./target/debug/fixapp >"$work/a.out"
+cp target/debug/fixapp "$work/fixapp.v1"
 
 # B: another path, another (empty) local store → all remote hits.
 make_fixture "$work/b-elsewhere"
@@ -51,6 +52,22 @@ KILN_DIR="$work/store-b" KILN_REMOTE="http://127.0.0.1:$(free_port)/gone" KILN_L
 [ "$(count miss "$work/b2.log")" -eq 0 ] || fail "B's local store lacks the remote hits"
 [ "$(warnings "$work/b2.err")" -eq 0 ] || { cat "$work/b2.err"; fail "a remote was asked although all was local"; }
 
+# A changes fixlib and uploads; B makes the same change: B's local manifests (from the first
+# round) know only the old sources, so kiln must merge in the remote's source sets → all hits.
+change='pub fn answer() -> u32 { 42 }'
+cd "$work/a" && echo "$change" >>fixlib/src/lib.rs
+KILN_DIR="$work/store-a" KILN_REMOTE="$remote" KILN_LOG="$work/a2.log" cargo kiln build 2>"$work/a2.err" ||
+  { cat "$work/a2.err"; fail "build A after the change"; }
+a2_misses=$(count miss "$work/a2.log")
+[ "$a2_misses" -eq 2 ] || fail "A after the change: expected fixlib and fixapp to compile, $a2_misses misses"
+cd "$work/b-elsewhere" && echo "$change" >>fixlib/src/lib.rs
+KILN_DIR="$work/store-b" KILN_REMOTE="$remote" KILN_LOG="$work/b3.log" cargo kiln build 2>"$work/b3.err" ||
+  { cat "$work/b3.err"; fail "build B after the change"; }
+echo "B after the change: $(count hit "$work/b3.log") hits, $(count miss "$work/b3.log") misses"
+[ "$(count miss "$work/b3.log")" -eq 0 ] || { grep '\] miss' "$work/b3.log"; fail "B missed after the change"; }
+grep -q "remote manifest merged" "$work/b3.log" || fail "B did not merge the remote manifest"
+cmp "$work/a/target/debug/fixapp" target/debug/fixapp || fail "fixapp differs between A and B after the change"
+
 # C: basic auth from the URL, upload = dependencies → only registry crates are uploaded.
 auth_remote="http://kiln:secret@127.0.0.1:$nginx_port/auth/deps"
 make_fixture "$work/c"
@@ -69,7 +86,7 @@ grep -q '\] miss fixlib ' "$work/d.log" || fail "workspace crate fixlib came fro
 grep -q '\] miss fixapp ' "$work/d.log" || fail "workspace crate fixapp came from the remote"
 grep -q '\] hit serde ' "$work/d.log" || fail "registry crate serde did not come from the remote"
 [ "$d_hits" -eq $((a_misses - 2)) ] || fail "D: expected $((a_misses - 2)) hits"
-cmp "$work/a/target/debug/fixapp" target/debug/fixapp || fail "fixapp differs in D"
+cmp "$work/fixapp.v1" target/debug/fixapp || fail "fixapp differs in D"
 # Without the password the server refuses: one warning, the build still works.
 make_fixture "$work/e"
 cd "$work/e"

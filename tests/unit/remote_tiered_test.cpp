@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "key/source_manifest.h"
 #include "stats/stats.h"
 #include "store/local/local_store.h"
 #include "store/remote/health.h"
@@ -252,6 +253,43 @@ TEST_F(TieredTest, BrokenRemoteIsReportedOncePerBuild) {
   std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(err.find("kiln: warning"), err.rfind("kiln: warning")) << err;
   EXPECT_NE(err.find("unsupported"), std::string::npos);
+}
+
+TEST_F(TieredTest, ManifestRefreshMergesRemoteSourceSets) {
+  auto manifest_entry = [](const std::string& content) {
+    SourceManifest m;
+    ManifestSet set;
+    set.files.push_back({"{{kiln:ws}}/src/lib.rs", content.size(), 1, sha256(content)});
+    m.add(set);
+    ActionResult e;
+    e.meta.kind = "manifest";
+    e.meta.payload = m.to_json();
+    return e;
+  };
+  Digest mkey = sha256("manifest key");
+  ASSERT_TRUE(local.put_action(mkey, manifest_entry("old source")));
+  auto r = make_remote();
+  r.p->ac[mkey] = manifest_entry("new source");
+  TieredStore t(local, dir, "s", UploadPolicy::All);
+  t.add_remote(url("http://h/"), std::move(r.owned));
+  // Normally the local manifest answers alone: no network on the hit path.
+  auto first = t.get_action(mkey);
+  ASSERT_TRUE(first && *first);
+  EXPECT_EQ(SourceManifest::from_json((*first)->meta.payload)->sets.size(), 1u);
+  EXPECT_EQ(r.p->gets, 0);
+  // After a lookup found no matching set: merged, local set first, and stored locally.
+  EXPECT_TRUE(t.refresh_manifests());
+  auto merged = t.get_action(mkey);
+  ASSERT_TRUE(merged && *merged);
+  auto m = SourceManifest::from_json((*merged)->meta.payload);
+  ASSERT_TRUE(m);
+  ASSERT_EQ(m->sets.size(), 2u);
+  EXPECT_EQ(m->sets[0].files[0].digest, sha256("old source"));
+  EXPECT_EQ(m->sets[1].files[0].digest, sha256("new source"));
+  EXPECT_EQ(SourceManifest::from_json((*local.get_action(mkey))->meta.payload)->sets.size(), 2u);
+  // Once per key and process.
+  (void)t.get_action(mkey);
+  EXPECT_EQ(r.p->gets, 1);
 }
 
 TEST(UploadPolicy, Parse) {

@@ -52,10 +52,7 @@ std::string status_error(const char* method, const std::string& url, long status
 }  // namespace
 
 HttpStore::HttpStore(RemoteUrl url, int timeout_ms, std::string ca_bundle)
-    : url_(std::move(url)), timeout_ms_(timeout_ms > 0 ? timeout_ms : 5000), ca_bundle_(std::move(ca_bundle)) {
-  global_init();
-  curl_ = curl_easy_init();
-}
+    : url_(std::move(url)), timeout_ms_(timeout_ms > 0 ? timeout_ms : 5000), ca_bundle_(std::move(ca_bundle)) {}
 
 HttpStore::~HttpStore() {
   if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
@@ -68,6 +65,10 @@ std::string HttpStore::blob_url(const Digest& digest) const {
 
 Result<HttpStore::Response> HttpStore::request(const char* method, const std::string& url, std::string_view body,
                                                size_t max_bytes) {
+  if (!curl_) {  // on first use: a hit served locally never initializes libcurl
+    global_init();
+    curl_ = curl_easy_init();
+  }
   auto* c = static_cast<CURL*>(curl_);
   if (!c) return make_error("libcurl could not be initialized");
   curl_easy_reset(c);  // keeps the connection cache
