@@ -49,13 +49,25 @@ pass "B's program prints what A's printed"
 cmp "$tgt_a/debug/app" "$tgt_b/debug/app" || fail "B's app binary differs from A's"
 pass "B's app binary byte-identical to A's"
 expect_panic_location "$tgt_b/debug/app" "B (hit)"
-for p in "$a" "$tgt_a"; do
-  if grep -rlF "$p" "$tgt_b" >"$E2E_TMP/leaks"; then
-    head -n 10 "$E2E_TMP/leaks" >&2
-    fail "B's target dir mentions A's path $p"
-  fi
-done
+if grep -rlF -e "$a" -e "$tgt_a" "$tgt_b" >"$E2E_TMP/leaks"; then
+  head -n 10 "$E2E_TMP/leaks" >&2
+  fail "B's target dir mentions A's paths"
+fi
 pass "no file in B's target dir mentions A's checkout or target dir"
+
+# Tests too: app_it reads env!("CARGO_BIN_EXE_app"), an absolute path into the target dir, so
+# its harness is path-bound: it must miss in B (not run A's binary); everything else hits.
+cd "$a"
+CARGO_TARGET_DIR="$tgt_a" kiln_cargo a-test test || fail "cargo kiln test in A"
+cd "$b"
+HOME="$E2E_TMP/home-b" CARGO_TARGET_DIR="$tgt_b" kiln_cargo b-test test || fail "cargo kiln test in B"
+expect_file_contains "$E2E_TMP/b-test.out" "test app_prints_answer ... ok" "B: cargo kiln test passes"
+expect_misses_exactly b-test "app:app_it:test" "B: cargo kiln test misses only the path-bound harness"
+if grep -rlF -e "$a" -e "$tgt_a" "$tgt_b" >"$E2E_TMP/leaks"; then
+  head -n 10 "$E2E_TMP/leaks" >&2
+  fail "B's target dir mentions A's paths after cargo kiln test"
+fi
+pass "no file in B's target dir mentions A's paths after cargo kiln test"
 
 # addr2line from checkout B: the marker function's address → src/main.rs:LINE.
 addr=$(nm "$tgt_b/debug/app" | awk '$3 == "fixture_marker" { print $1 }')
@@ -69,7 +81,8 @@ case "$file" in "$a"*) fail "addr2line: '$loc' names checkout A" ;; esac
 expect_eq "$marker_line" "$line" "addr2line from B resolves fixture_marker to $loc"
 
 # ---- direct mode: a module file that appears next to the one used ----
-# plain_cargo TAG ARGS…: cargo without kiln (non-incremental, as cargo kiln builds).
+# plain_cargo TAG ARGS…: cargo without kiln (non-incremental, as cargo kiln builds), with
+# CARGO_TARGET_DIR as set by the caller.
 plain_cargo() {
   local tag=$1
   shift
@@ -83,9 +96,10 @@ echo 'pub const MODULE: &str = "m/mod.rs";' >src/m/mod.rs
 cargo clean -q
 rc_kiln=0
 kiln_run ambiguous cargo kiln build || rc_kiln=$?
-cargo clean -q
+# Plain cargo keeps its own target dir (no cargo clean: app failed, so cargo runs rustc again).
+tgt_plain="$E2E_TMP/tgt-plain"
 rc_plain=0
-plain_cargo ambiguous-plain build || rc_plain=$?
+CARGO_TARGET_DIR="$tgt_plain" plain_cargo ambiguous-plain build || rc_plain=$?
 [ "$rc_plain" -ne 0 ] || fail "plain cargo accepted src/m.rs and src/m/mod.rs (fixture assumption broken)"
 expect_file_contains "$E2E_TMP/ambiguous-plain.err" "E0761" "plain cargo: E0761 with src/m.rs and src/m/mod.rs"
 [ "$rc_kiln" -ne 0 ] || fail "kiln built with both src/m.rs and src/m/mod.rs (a stale hit)"
@@ -100,9 +114,8 @@ kiln_cargo only-mod build || fail "build with src/m/mod.rs only"
 "$tgt_b/debug/app" >"$E2E_TMP/only-mod.app"
 expect_file_contains "$E2E_TMP/only-mod.app" "module: m/mod.rs" "kiln with src/m/mod.rs only: the module is m/mod.rs"
 expect_misses_exactly only-mod "app:app:bin" "only the app misses with src/m/mod.rs"
-cargo clean -q
-plain_cargo only-mod-plain build || fail "plain cargo with src/m/mod.rs only"
-"$tgt_b/debug/app" >"$E2E_TMP/only-mod-plain.app"
+CARGO_TARGET_DIR="$tgt_plain" plain_cargo only-mod-plain build || fail "plain cargo with src/m/mod.rs only"
+"$tgt_plain/debug/app" >"$E2E_TMP/only-mod-plain.app"
 cmp -s "$E2E_TMP/only-mod.app" "$E2E_TMP/only-mod-plain.app" || fail "kiln's app prints something else than plain cargo's"
 pass "kiln's app prints what plain cargo's prints (src/m/mod.rs only)"
 
