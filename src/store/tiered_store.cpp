@@ -223,7 +223,9 @@ Status TieredStore::put_action(const Digest& key, const ActionResult& result) {
 
 void TieredStore::upload(const Digest& key, const ActionResult& entry) {
   bool skip = upload_ == UploadPolicy::None || (upload_ == UploadPolicy::Dependencies && entry.meta.workspace_member);
-  if (skip) debug("not uploaded (workspace member): " + entry.meta.kind + " " + entry.meta.crate_name);
+  if (skip)
+    debug(std::string(upload_ == UploadPolicy::None ? "not uploaded (upload = none): " : "not uploaded (workspace member): ") +
+          entry.meta.kind + " " + entry.meta.crate_name);
   for (auto& rp : remotes_) {
     Remote& r = *rp;
     if (skip || !r.writable()) continue;
