@@ -31,7 +31,7 @@ TEST(RemoteHealth, OneMakerPerSession) {
   EXPECT_FALSE(a.is_down());
   // Other remotes are independent.
   EXPECT_FALSE(RemoteHealth(dir, "http://h:2/x", "s2").is_down());
-  remove_all(dir);
+  (void)remove_all(dir);
 }
 
 TEST(RemoteHealth, WithoutSessionByAge) {
@@ -42,7 +42,7 @@ TEST(RemoteHealth, WithoutSessionByAge) {
   EXPECT_FALSE(RemoteHealth(dir, "redis://h", "", 0).is_down());  // expired
   a.clear();
   EXPECT_FALSE(a.is_down());
-  remove_all(dir);
+  (void)remove_all(dir);
 }
 
 TEST(RemoteHealth, UnwritableDirFails) {

@@ -86,7 +86,7 @@ ActionResult entry_with(const std::string& content, bool workspace_member = fals
 struct TieredTest : ::testing::Test {
   std::string dir = temp_dir();
   LocalStore local{dir};
-  void TearDown() override { remove_all(dir); }
+  void TearDown() override { (void)remove_all(dir); }
   Digest key = sha256("key");
 };
 
@@ -259,7 +259,12 @@ TEST_F(TieredTest, ManifestRefreshMergesRemoteSourceSets) {
   auto manifest_entry = [](const std::string& content) {
     SourceManifest m;
     ManifestSet set;
-    set.files.push_back({"{{kiln:ws}}/src/lib.rs", content.size(), 1, sha256(content)});
+    ManifestFile f;
+    f.path = "{{kiln:ws}}/src/lib.rs";
+    f.size = content.size();
+    f.mtime_ns = 1;
+    f.digest = sha256(content);
+    set.files.push_back(f);
     m.add(set);
     ActionResult e;
     e.meta.kind = "manifest";
