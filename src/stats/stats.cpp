@@ -37,7 +37,11 @@ std::string clean(std::string s) {
 // Appends one line to this process's shard without waiting (see stats.h): a shared,
 // non-blocking flock while writing; when it is refused or the shard was renamed since we
 // opened it, the shard is being folded and the line goes to the fresh shard instead.
-void append_line(const std::string& dir, const std::string& line) {
+// The record starts with a newline too: should a write ever be cut short (a full disk), the
+// fragment it left is ended by the next record instead of swallowing it (empty and malformed
+// lines are skipped when summing).
+void append_line(const std::string& dir, const std::string& text) {
+  const std::string line = "\n" + text;
   std::string sdir = dir + "/stats";
   std::string path = sdir + "/events." + std::to_string(::getpid() % 16) + ".log";
   for (int attempt = 0; attempt < 1000; ++attempt) {

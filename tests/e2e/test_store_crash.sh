@@ -1,25 +1,23 @@
 #!/usr/bin/env bash
 # Crash safety of the local store: kiln wrapper processes are killed with SIGKILL at random
-# moments during builds of a small cargo workspace (cold builds, warm builds from the store,
-# sometimes with rustc killed too, sometimes left running as an orphan). Afterwards
-# `kiln cache verify` finds no damage, no temp file of a killed writer is left (verify
-# removes them; none is ever read as an entry), and the next build — in the same target
-# dir, then from scratch — produces outputs byte-identical to a clean build's.
-# Rounds: KILN_CRASH_ROUNDS, else 50 with KILN_LONG_TESTS=1, else 4.
+# moments during builds of a small cargo workspace. Each round is a build from scratch (hits
+# from the store), a touched source (a hit), or new code in a library (a miss, then stored);
+# about half the wrappers of a round are victims, killed at a random moment of their life
+# ("any") or while they look up, restore outputs or store a result ("store"), their rustc
+# killed too or left running as an orphan. Afterwards `kiln cache verify` finds no damage, no
+# temp file of a killed writer is left (verify removes them; none is ever read as an entry),
+# and the next build — in the same target dir, then from scratch — produces outputs
+# byte-identical to a clean build's.
+# Rounds: KILN_CRASH_ROUNDS, else 50 with KILN_LONG_TESTS=1, else 6.
 set -euo pipefail
 : "${KILN_BIN:?}"
 export PATH="$HOME/.cargo/bin:$PATH"
 if [ -n "${KILN_CRASH_ROUNDS:-}" ]; then rounds=$KILN_CRASH_ROUNDS
 elif [ "${KILN_LONG_TESTS:-}" = 1 ]; then rounds=50
-else rounds=4; fi
+else rounds=6; fi
 
 work=$(mktemp -d)
-cargo_pid=
-cleanup() {
-  [ -n "$cargo_pid" ] && kill -9 "$cargo_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'rm -rf "$work"' EXIT
 export CARGO_INCREMENTAL=0 CARGO_NET_OFFLINE=true RUSTC_WRAPPER="$KILN_BIN" KILN_DIR="$work/store"
 unset KILN_REMOTE KILN_LOG KILN_DISABLE KILN_CACHE_SIZE
 kiln_real=$(readlink -f "$KILN_BIN")
@@ -54,16 +52,20 @@ EOF
 # Digests of the build's outputs (binary, rlibs, rmetas), relative to target/debug.
 outputs() { (cd "$1/target/debug" && sha256sum app deps/*.rlib deps/*.rmeta | sort -k2); }
 
-# killer CARGO_PID MODE KILL_CHILDREN: while cargo runs, SIGKILLs kiln wrapper processes among
-# its descendants — MODE "any": each with probability 0.1 every 50–400 ms; "store": polling
-# every few ms, with probability 0.5 a wrapper whose rustc has exited (it is storing the
-# result), with 0.1 one that has no rustc child (starting, looking up or restoring outputs).
-# KILL_CHILDREN=1: their rustc children too, else rustc runs on as an orphan. Waits for every
-# process it saw to end, then prints how many wrappers it killed.
+# killer MODE KILL_CHILDREN CMD…: runs CMD (cargo) and, while it runs, SIGKILLs kiln wrapper
+# processes among its descendants (not cargo's rustc probes, which would just end the build). Each wrapper is a victim with probability 1/2, killed —
+# MODE "any" — once a random 0–10 ms, 0–300 ms or 0–1.5 s of its life has passed, or — MODE
+# "store" — as soon as it is seen without a rustc child after having had one (it is storing
+# the result), or, if it never had one (a hit: looking up, restoring outputs), after a random
+# 0–15 ms. KILL_CHILDREN=1: its rustc children die too, else rustc runs on as an orphan.
+# Waits for CMD and for every process it saw to end, then prints how many wrappers it killed.
 killer() {
-  python3 - "$1" "$kiln_real" "$2" "$3" <<'PY'
-import os, random, sys, time
-root, kiln, mode, kill_children = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4] == "1"
+  python3 - "$kiln_real" "$@" <<'PY'
+import os, random, subprocess, sys, time
+kiln, mode, kill_children, cmd = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4:]
+out = open(os.environ["ROUND_OUT"], "w")
+cargo = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+root = cargo.pid
 
 def scan():
     kids, start = {}, {}
@@ -97,32 +99,49 @@ def kill(p):
     except OSError:
         return False
 
-seen, killed, ran_rustc = {}, 0, set()
-time.sleep(random.uniform(0.0, 1.0))
+seen = {}     # pid → start time, of every descendant seen (to wait for orphans)
+wrappers = {} # (pid, start) → {"victim", "first", "delay", "had_child"}
+killed = 0
 while True:
     kids, start = scan()
     if root not in start:
         break
+    now = time.monotonic()
     for p in descendants(kids, root):
         seen[p] = start[p]
-        try:
-            if os.readlink(f"/proc/{p}/exe") != kiln:
-                continue
-        except OSError:
+        key = (p, start[p])
+        if key not in wrappers:
+            try:
+                is_kiln = os.readlink(f"/proc/{p}/exe") == kiln
+                with open(f"/proc/{p}/cmdline", "rb") as f:
+                    args = f.read().split(b"\0")
+                is_kiln = is_kiln and b"-vV" not in args and b"___" not in args  # not cargo's probes
+            except OSError:
+                is_kiln = False
+            wrappers[key] = {"kiln": is_kiln, "victim": random.random() < 0.5, "first": now,
+                             "delay": random.uniform(0, random.choice([0.01, 0.3, 1.5]) if mode == "any" else 0.015),
+                             "had_child": False,
+                             "done": False}
+        w = wrappers[key]
+        if not w["kiln"] or not w["victim"] or w["done"]:
             continue
-        if kids.get(p):
-            ran_rustc.add((p, start[p]))
-            if mode == "store":
-                continue
-        if mode == "store" and (p, start[p]) not in ran_rustc and random.random() < 0.9:
-            continue
-        if mode == "any" and random.random() < 0.9:
+        busy = bool(kids.get(p))
+        w["had_child"] |= busy
+        if mode == "any":
+            due = now - w["first"] >= w["delay"]
+        elif w["had_child"]:
+            due = not busy
+        else:
+            due = not busy and now - w["first"] >= w["delay"]
+        if not due:
             continue
         if kill_children:
             for c in descendants(kids, p):
                 kill(c)
         killed += kill(p)
-    time.sleep(random.uniform(0.0, 0.005) if mode == "store" else random.uniform(0.05, 0.4))
+        w["done"] = True
+    time.sleep(0.001)
+cargo.wait()
 deadline = time.time() + 300
 for p, st in seen.items():
     while time.time() < deadline:
@@ -135,11 +154,14 @@ for p, st in seen.items():
         if r[0] == "Z" or r[19] != st:
             break
         time.sleep(0.05)
+if os.environ.get("KILN_TEST_VERBOSE"):
+    print('killer: %d wrappers seen, %d processes' % (sum(w['kiln'] for w in wrappers.values()), len(seen)), file=sys.stderr)
 print(killed)
 PY
 }
 
 make_project "$work/p"
+cp -a "$work/p" "$work/pristine"
 cd "$work/p"
 KILN_DIR="$work/ref-store" cargo build -q
 outputs "$work/p" >"$work/ref.sums"
@@ -147,28 +169,35 @@ rm -rf target
 
 killed=0
 for ((round = 1; round <= rounds; round++)); do
-  ((RANDOM % 2)) && rm -rf target
+  lib=l$((RANDOM % 5 + 1))
+  change=$((RANDOM % 4))
+  case $change in
+    0 | 1) rm -rf target ;;                                                     # everything: hits
+    2) touch "$lib/src/lib.rs" ;;                                               # same code: a hit
+    3) echo "pub const ROUND_$round: u32 = $round;" >>"$lib/src/lib.rs" ;;      # new code: a miss
+  esac
   modes=(any store)
   mode=${modes[RANDOM % 2]}
   kill_children=$((RANDOM % 2))
-  cargo build -q --keep-going >"$work/round.out" 2>&1 &
-  cargo_pid=$!
-  n=$(killer "$cargo_pid" "$mode" "$kill_children")
-  wait "$cargo_pid" || true
-  cargo_pid=
+  n=$(ROUND_OUT="$work/round.out" killer "$mode" "$kill_children" cargo build -q --keep-going)
   killed=$((killed + n))
-  echo "round $round ($mode, kill rustc too: $kill_children): $n kiln processes killed"
-  [ -n "${KILN_TEST_VERBOSE:-}" ] && tail -3 "$work/round.out"
+  echo "round $round ($mode, kill rustc too: $kill_children, change: $change): $n kiln processes killed"
+  if [ -n "${KILN_TEST_VERBOSE:-}" ]; then grep -v '^  process\|^Caused' "$work/round.out" | tail -4 || true; fi
 done
 [ "$killed" -gt 0 ] || { echo "FAIL: no kiln process was ever killed"; exit 1; }
 
 temps=$(find "$KILN_DIR" -name '*.tmp.*' | wc -l)
 echo "temp files left by killed writers: $temps"
+# Writes take a few ms, so kills rarely land inside one: also leave what a writer killed
+# mid-write leaves — a torn temp file beside a blob (its pid is no running process).
+blob=$(find "$KILN_DIR/cas" -type f | head -1)
+head -c 100 "$blob" >"$blob.tmp.4194305.killedmid"
 "$KILN_BIN" cache verify || { echo "FAIL: verify found damage after kills"; exit 1; }
 left=$(find "$KILN_DIR" -name '*.tmp.*' | wc -l)
 [ "$left" -eq 0 ] || { echo "FAIL: verify left $left temp files"; exit 1; }
 
-# The next build, in the target dir the killed builds left behind.
+# The next build, in the target dir the killed builds left behind, of the original sources.
+for l in l1 l2 l3 l4 l5; do cp "$work/pristine/$l/src/lib.rs" "$l/src/lib.rs"; done
 cargo build -q
 outputs "$work/p" >"$work/next.sums"
 diff "$work/ref.sums" "$work/next.sums" || { echo "FAIL: outputs after the kills differ from a clean build's"; exit 1; }

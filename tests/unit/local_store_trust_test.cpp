@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 
@@ -319,6 +320,36 @@ TEST_F(TrustTest, ParallelStatsWithFoldsLoseNothing) {
   }
   zero_stats(dir_);
   EXPECT_EQ(read_stats(dir_).hits, 0u);
+}
+
+// A fold killed before writing the summary leaves fold.<id>.log: counted by readers, folded
+// later. One killed after it leaves a file whose id the summary lists: never counted twice.
+TEST_F(TrustTest, KilledFoldsCountEveryLineOnce) {
+  auto hit_line = [](int n) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += "e\t-\tdirect_hit\tlib\t-\t5.000\t1.0\n";
+    return s;
+  };
+  StatsEvent e;
+  e.outcome = Outcome::DirectHit;
+  for (int i = 0; i < 4; ++i) record_event(dir_, e);
+  ASSERT_TRUE(fold_stats(dir_, 0, true));
+  EXPECT_EQ(read_stats(dir_).hits, 4u);
+  auto summary = nlohmann::json::parse(*read_file(dir_ + "/stats/summary.json"));
+  std::string folded_id = summary["folded"].back();
+
+  tmp_.write("store/stats/fold.crashed-before.log", hit_line(3));       // not in the summary
+  tmp_.write("store/stats/fold." + folded_id + ".log", hit_line(100));  // already counted
+  EXPECT_EQ(read_stats(dir_).hits, 7u);
+  ASSERT_TRUE(fold_stats(dir_, 0, true));
+  EXPECT_EQ(read_stats(dir_).hits, 7u);
+  EXPECT_FALSE(path_exists(dir_ + "/stats/fold.crashed-before.log"));
+  EXPECT_FALSE(path_exists(dir_ + "/stats/fold." + folded_id + ".log"));
+  // A record cut short (a full disk) is ignored, and does not swallow the next one.
+  tmp_.write("store/stats/events." + std::to_string(::getpid() % 16) + ".log", hit_line(2) + "e\t-\tdirect_h");
+  EXPECT_EQ(read_stats(dir_).hits, 9u);
+  record_event(dir_, e);
+  EXPECT_EQ(read_stats(dir_).hits, 10u);
 }
 
 // A fold's summary stays bounded however many events were folded.
