@@ -46,7 +46,8 @@ std::string SourceManifest::to_json() const {
     nlohmann::json js;
     js["files"] = nlohmann::json::array();
     for (const auto& f : s.files)
-      js["files"].push_back({{"p", f.path}, {"s", f.size}, {"m", f.mtime_ns}, {"d", f.digest.hex()}});
+      js["files"].push_back({{"p", f.path}, {"s", f.size}, {"m", f.mtime_ns}, {"c", f.ctime_ns}, {"i", f.inode},
+                                  {"d", f.digest.hex()}});
     js["env"] = s.env_names;
     js["absent"] = s.absent;
     j["sets"].push_back(std::move(js));
@@ -67,6 +68,8 @@ Result<SourceManifest> SourceManifest::from_json(const std::string& text) {
         f.path = jf.at("p").get<std::string>();
         f.size = jf.at("s").get<uint64_t>();
         f.mtime_ns = jf.at("m").get<int64_t>();
+        f.ctime_ns = jf.value("c", int64_t{0});
+        f.inode = jf.value("i", uint64_t{0});
         auto d = Digest::from_hex(jf.at("d").get<std::string>());
         if (!d) return d.error();
         f.digest = *d;
@@ -107,7 +110,7 @@ Result<std::pair<SourceSet, ManifestSet>> source_set_from_dep_info(const DepInfo
     if (!d) return d.error();
     std::string portable = anchors.portable_path(abs);
     ss.files.push_back({portable, *d});
-    ms.files.push_back({portable, st->size, st->mtime_ns, *d});
+    ms.files.push_back({portable, st->size, st->mtime_ns, *d, st->ctime_ns, st->inode});
     std::string alt = module_alternative(abs);
     if (!alt.empty() && !path_exists(alt)) ms.absent.push_back(anchors.portable_path(alt));
   }
@@ -151,7 +154,9 @@ std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const Pa
         ok = false;
         break;
       }
-      if (st->mtime_ns != f.mtime_ns) {
+      bool same_file = st->mtime_ns == f.mtime_ns && st->ctime_ns == f.ctime_ns && st->inode == f.inode &&
+                       f.ctime_ns != 0;
+      if (!same_file) {
         auto d = file_digest(abs, is_build_output(anchors, abs));
         if (!d || *d != f.digest) {
           ok = false;

@@ -2,7 +2,10 @@
 // earlier compilations read — each file's portable path, size, mtime and digest, the env-dep
 // variables, and the files that must stay absent (module-resolution alternatives: `x.rs` ↔
 // `x/mod.rs`). A hit checks those files (stat first, hash only when stat differs), derives the
-// full key and restores — without starting rustc.
+// full key and restores — without starting rustc. The stat shortcut needs the very file that
+// was hashed (same inode and ctime, not just size and mtime): mtimes are often copied or
+// normalized (tar, cp -p, Nix's mtime 1, cargo package), so equal (size, mtime) alone can hide
+// new contents.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +26,8 @@ struct ManifestFile {
   uint64_t size = 0;
   int64_t mtime_ns = 0;
   Digest digest;
+  int64_t ctime_ns = 0;  // with inode: identifies the file hashed (0: unknown, always hash)
+  uint64_t inode = 0;
 };
 
 /// One recorded compilation's inputs.

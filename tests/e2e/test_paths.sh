@@ -7,6 +7,7 @@
 #   - addr2line, run from checkout B, resolves a function of B's binary to its source line;
 #   - direct mode: `mod m;` from src/m.rs, then src/m/mod.rs appears → rustc fails with E0761
 #     and so must kiln (no stale hit); kiln's result always equals plain cargo's;
+#   - a file with the recorded size and mtime but other contents is not a hit;
 #   - KILN_REMAP=off: the build works and its outputs are byte-identical to plain cargo's.
 source "$(dirname "$0")/lib.sh"
 e2e_init
@@ -127,6 +128,21 @@ kiln_cargo back build || fail "build with src/m.rs back"
 expect_all_hits back "src/m.rs back: all hits"
 "$tgt_b/debug/app" >"$E2E_TMP/back.app"
 expect_file_contains "$E2E_TMP/back.app" "module: m.rs" "src/m.rs back: the module is m.rs"
+
+# Same path, size and mtime, other contents (mtimes are copied by tar, cp -p, rsync -t, and
+# normalized by Nix or SOURCE_DATE_EPOCH): the stat shortcut must not vouch for the contents.
+sed -i 's/hello/HELLO/' crates/greet/greeting.txt
+touch -r "$a/crates/greet/greeting.txt" crates/greet/greeting.txt
+cmp -s crates/greet/greeting.txt "$a/crates/greet/greeting.txt" && fail "greeting.txt unchanged"
+cargo clean -q
+kiln_cargo same-mtime build || fail "build with a same-size, same-mtime edit"
+expect_misses_exactly same-mtime "greet:greet:lib app:app:bin" "same size and mtime, new contents: the crate misses"
+"$tgt_b/debug/app" >"$E2E_TMP/same-mtime.app"
+expect_file_contains "$E2E_TMP/same-mtime.app" "greeting: HELLO from greeting.txt" "same size and mtime: the program shows the new contents"
+cp -p "$a/crates/greet/greeting.txt" crates/greet/greeting.txt
+cargo clean -q
+kiln_cargo same-mtime-back build || fail "build with greeting.txt restored"
+expect_all_hits same-mtime-back "greeting.txt restored (cp -p): all hits"
 unset CARGO_TARGET_DIR
 
 # ---- KILN_REMAP=off: plain cargo's outputs ----
