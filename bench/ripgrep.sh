@@ -11,7 +11,7 @@ quick=0
 [[ "${1:-}" == "--quick" ]] && quick=1
 export PATH="$HOME/.cargo/bin:$PATH"
 "$root/scripts/install-deps.sh"
-kiln=$("$root/scripts/build.sh")
+kiln=$("$root/scripts/build.sh" kiln)
 export PATH="$(dirname "$kiln"):$PATH"
 corpus=${KILN_CORPUS_DIR:-/var/tmp/kiln-corpus}
 "$root/scripts/prepare-debian-app.sh" rust-ripgrep "$corpus/ripgrep" >/dev/null

@@ -9,7 +9,7 @@ work=${KILN_DEMO_DIR:-/tmp/kiln-demo}
 export PATH="$HOME/.cargo/bin:$PATH"
 
 "$root/scripts/install-deps.sh"
-kiln=$("$root/scripts/build.sh")
+kiln=$("$root/scripts/build.sh" kiln)
 export PATH="$(dirname "$kiln"):$PATH"   # kiln and cargo-kiln
 "$root/scripts/prepare-debian-app.sh" rust-ripgrep "$work/ripgrep" >/dev/null
 
