@@ -1,7 +1,7 @@
 // Bazel HTTP remote cache client over libcurl (see http_store.h).
 #include "store/remote/http_store.h"
 
-#include <curl/curl.h>
+#include "util/curl_api.h"
 
 #include <cstring>
 #include <mutex>
@@ -42,7 +42,7 @@ size_t write_body(char* ptr, size_t size, size_t n, void* user) {
 
 void global_init() {
   static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::call_once(once, [] { curl::global_init(CURL_GLOBAL_DEFAULT); });
 }
 
 std::string status_error(const char* method, const std::string& url, long status) {
@@ -55,7 +55,7 @@ HttpStore::HttpStore(RemoteUrl url, int timeout_ms, std::string ca_bundle)
     : url_(std::move(url)), timeout_ms_(timeout_ms > 0 ? timeout_ms : 5000), ca_bundle_(std::move(ca_bundle)) {}
 
 HttpStore::~HttpStore() {
-  if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
+  if (curl_) curl::easy_cleanup(static_cast<CURL*>(curl_));
 }
 
 std::string HttpStore::action_url(const Digest& key) const { return url_.origin() + url_.path + "/ac/" + key.hex(); }
@@ -67,54 +67,54 @@ Result<HttpStore::Response> HttpStore::request(const char* method, const std::st
                                                size_t max_bytes) {
   if (!curl_) {  // on first use: a hit served locally never initializes libcurl
     global_init();
-    curl_ = curl_easy_init();
+    curl_ = curl::easy_init();
   }
   auto* c = static_cast<CURL*>(curl_);
-  if (!c) return make_error("libcurl could not be initialized");
-  curl_easy_reset(c);  // keeps the connection cache
+  if (!c) return make_error("libcurl could not be initialized" + (curl::api() ? std::string() : ": " + curl::load_error()));
+  curl::easy_reset(c);  // keeps the connection cache
   Response resp;
   Upload up{body};
   Download down{&resp.body, max_bytes};
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_slist* headers = nullptr;
 
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_ms_));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms_));
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "kiln/" KILN_VERSION);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  if (!ca_bundle_.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, ca_bundle_.c_str());
+  curl::easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl::easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl::easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_ms_));
+  curl::easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms_));
+  curl::easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  curl::easy_setopt(c, CURLOPT_USERAGENT, "kiln/" KILN_VERSION);
+  curl::easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (!ca_bundle_.empty()) curl::easy_setopt(c, CURLOPT_CAINFO, ca_bundle_.c_str());
   if (url_.has_credentials) {
-    curl_easy_setopt(c, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
-    curl_easy_setopt(c, CURLOPT_USERNAME, url_.user.c_str());
-    curl_easy_setopt(c, CURLOPT_PASSWORD, url_.password.c_str());
+    curl::easy_setopt(c, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+    curl::easy_setopt(c, CURLOPT_USERNAME, url_.user.c_str());
+    curl::easy_setopt(c, CURLOPT_PASSWORD, url_.password.c_str());
   }
   if (std::strcmp(method, "HEAD") == 0) {
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    curl::easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else if (std::strcmp(method, "PUT") == 0) {
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_body);
-    curl_easy_setopt(c, CURLOPT_READDATA, &up);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
-    headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl::easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl::easy_setopt(c, CURLOPT_READFUNCTION, read_body);
+    curl::easy_setopt(c, CURLOPT_READDATA, &up);
+    curl::easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    headers = curl::slist_append(headers, "Expect:");  // no 100-continue round trip
+    headers = curl::slist_append(headers, "Content-Type: application/octet-stream");
+    curl::easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   }
   // Bodies of error answers are read too (and dropped), so the connection stays reusable.
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &down);
+  curl::easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
+  curl::easy_setopt(c, CURLOPT_WRITEDATA, &down);
 
-  CURLcode rc = curl_easy_perform(c);
-  if (headers) curl_slist_free_all(headers);
+  CURLcode rc = curl::easy_perform(c);
+  if (headers) curl::slist_free_all(headers);
   if (rc != CURLE_OK) {
-    std::string what = std::string(method) + " " + url + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    std::string what = std::string(method) + " " + url + ": " + (errbuf[0] ? errbuf : curl::easy_strerror(rc));
     if (rc == CURLE_OPERATION_TIMEDOUT) return timeout_error(what);
     if (rc == CURLE_WRITE_ERROR) return make_error(what + " (body larger than " + std::to_string(max_bytes) + " bytes)");
     return make_error(what);
   }
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+  curl::easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   return resp;
 }
 

@@ -1,7 +1,7 @@
 // OCI registry store over libcurl (see oci_store.h).
 #include "store/remote/oci_store.h"
 
-#include <curl/curl.h>
+#include "util/curl_api.h"
 
 #include <cctype>
 #include <cstdlib>
@@ -82,7 +82,7 @@ size_t read_header(char* buf, size_t size, size_t n, void* user) {
 
 void global_init() {
   static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::call_once(once, [] { curl::global_init(CURL_GLOBAL_DEFAULT); });
 }
 
 bool is_loopback(const std::string& host) {
@@ -256,11 +256,11 @@ OciStore::OciStore(const RemoteUrl& url, const OciOptions& options, bool tls, st
     auth_.use_cache_file(path_join(options_.auth_cache_dir, id), wall_ns() / 1000000000);
   }
   global_init();
-  curl_ = curl_easy_init();
+  curl_ = curl::easy_init();
 }
 
 OciStore::~OciStore() {
-  if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
+  if (curl_) curl::easy_cleanup(static_cast<CURL*>(curl_));
 }
 
 std::string OciStore::blob_url(const Digest& d) const { return api_ + "/blobs/sha256:" + d.hex(); }
@@ -268,7 +268,7 @@ std::string OciStore::blob_url(const Digest& d) const { return api_ + "/blobs/sh
 Result<OciStore::Response> OciStore::send(const Request& r, const std::string& authorization) {
   auto* c = static_cast<CURL*>(curl_);
   if (!c) return make_error("libcurl could not be initialized");
-  curl_easy_reset(c);  // keeps the connection cache
+  curl::easy_reset(c);  // keeps the connection cache
   Response resp;
   Upload up{r.body};
   Download down{&resp.body, r.max_bytes};
@@ -277,63 +277,63 @@ Result<OciStore::Response> OciStore::send(const Request& r, const std::string& a
   curl_slist* headers = nullptr;
   auto timeout = static_cast<long>(options_.timeout_ms);
 
-  curl_easy_setopt(c, CURLOPT_URL, r.url.c_str());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout);
+  curl::easy_setopt(c, CURLOPT_URL, r.url.c_str());
+  curl::easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl::easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout);
   if (r.blob_transfer) {
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, std::max(1L, timeout / 1000));
+    curl::easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+    curl::easy_setopt(c, CURLOPT_LOW_SPEED_TIME, std::max(1L, timeout / 1000));
   } else {
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
+    curl::easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
   }
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "kiln/" KILN_VERSION);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  if (!options_.ca_bundle.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_bundle.c_str());
-  if (!authorization.empty()) headers = curl_slist_append(headers, ("Authorization: " + authorization).c_str());
-  if (!r.accept.empty()) headers = curl_slist_append(headers, ("Accept: " + r.accept).c_str());
+  curl::easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  curl::easy_setopt(c, CURLOPT_USERAGENT, "kiln/" KILN_VERSION);
+  curl::easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl::easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  if (!options_.ca_bundle.empty()) curl::easy_setopt(c, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+  if (!authorization.empty()) headers = curl::slist_append(headers, ("Authorization: " + authorization).c_str());
+  if (!r.accept.empty()) headers = curl::slist_append(headers, ("Accept: " + r.accept).c_str());
 
   std::string_view method = r.method;
   if (method == "HEAD") {
-    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    curl::easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else if (method == "GET") {
     // Registries may redirect blob downloads to their storage (S3 and the like); libcurl
     // does not forward our Authorization header to another host.
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    curl::easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl::easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
   } else if (method == "PUT") {
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_body);
-    curl_easy_setopt(c, CURLOPT_READDATA, &up);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+    curl::easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl::easy_setopt(c, CURLOPT_READFUNCTION, read_body);
+    curl::easy_setopt(c, CURLOPT_READDATA, &up);
+    curl::easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
   } else if (method == "POST") {
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, r.body.data());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+    curl::easy_setopt(c, CURLOPT_POST, 1L);
+    curl::easy_setopt(c, CURLOPT_POSTFIELDS, r.body.data());
+    curl::easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
   } else {
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r.method);
+    curl::easy_setopt(c, CURLOPT_CUSTOMREQUEST, r.method);
   }
   if (method == "PUT" || method == "POST") {
-    headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
-    headers = curl_slist_append(headers, ("Content-Type: " + (r.content_type.empty() ? std::string("application/octet-stream") : r.content_type)).c_str());
+    headers = curl::slist_append(headers, "Expect:");  // no 100-continue round trip
+    headers = curl::slist_append(headers, ("Content-Type: " + (r.content_type.empty() ? std::string("application/octet-stream") : r.content_type)).c_str());
   }
-  if (headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  if (headers) curl::easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   // Bodies of error answers are read too, so the connection stays reusable.
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &down);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, read_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &hdr);
+  curl::easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
+  curl::easy_setopt(c, CURLOPT_WRITEDATA, &down);
+  curl::easy_setopt(c, CURLOPT_HEADERFUNCTION, read_header);
+  curl::easy_setopt(c, CURLOPT_HEADERDATA, &hdr);
 
-  CURLcode rc = curl_easy_perform(c);
-  if (headers) curl_slist_free_all(headers);
+  CURLcode rc = curl::easy_perform(c);
+  if (headers) curl::slist_free_all(headers);
   if (rc != CURLE_OK) {
-    std::string what = std::string(r.method) + " " + r.url + ": " + (errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    std::string what = std::string(r.method) + " " + r.url + ": " + (errbuf[0] ? errbuf : curl::easy_strerror(rc));
     if (rc == CURLE_OPERATION_TIMEDOUT) return timeout_error(what);
     if (rc == CURLE_WRITE_ERROR) return make_error(what + " (body larger than " + std::to_string(r.max_bytes) + " bytes)");
     return make_error(what);
   }
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
+  curl::easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   return resp;
 }
 

@@ -1,0 +1,48 @@
+// libcurl, loaded on first use (dlopen "libcurl.so.4") instead of linked: libcurl pulls in
+// ~25 shared libraries (TLS, Kerberos, LDAP, SSH…) whose loading cost ~9 ms per process start
+// here, and kiln starts once per rustc invocation — most of which never talk to a remote.
+// The functions mirror libcurl's easy API (https://curl.se/libcurl/c/libcurl-easy.html);
+// types and constants still come from <curl/curl.h>.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <string>
+
+namespace kiln::curl {
+
+/// Function table of the loaded library.
+struct Api {
+  CURLcode (*global_init)(long);
+  CURL* (*easy_init)();
+  void (*easy_cleanup)(CURL*);
+  void (*easy_reset)(CURL*);
+  CURLcode (*easy_perform)(CURL*);
+  CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
+  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
+  const char* (*easy_strerror)(CURLcode);
+  curl_slist* (*slist_append)(curl_slist*, const char*);
+  void (*slist_free_all)(curl_slist*);
+};
+
+/// The loaded library, or nullptr when libcurl.so.4 cannot be loaded (`load_error()` says why).
+/// Thread-safe; loads once per process.
+const Api* api();
+
+/// Why api() returned nullptr.
+std::string load_error();
+
+inline CURLcode global_init(long flags) { return api() ? api()->global_init(flags) : CURLE_FAILED_INIT; }
+inline CURL* easy_init() { return api() ? api()->easy_init() : nullptr; }
+inline void easy_cleanup(CURL* c) { if (api() && c) api()->easy_cleanup(c); }
+inline void easy_reset(CURL* c) { api()->easy_reset(c); }
+inline CURLcode easy_perform(CURL* c) { return api()->easy_perform(c); }
+template <class... A>
+CURLcode easy_setopt(CURL* c, CURLoption o, A... a) { return api()->easy_setopt(c, o, a...); }
+template <class... A>
+CURLcode easy_getinfo(CURL* c, CURLINFO i, A... a) { return api()->easy_getinfo(c, i, a...); }
+inline const char* easy_strerror(CURLcode e) { return api() ? api()->easy_strerror(e) : "libcurl not loaded"; }
+inline curl_slist* slist_append(curl_slist* l, const char* s) { return api()->slist_append(l, s); }
+inline void slist_free_all(curl_slist* l) { if (api()) api()->slist_free_all(l); }
+
+}  // namespace kiln::curl
