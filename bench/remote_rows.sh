@@ -1,0 +1,50 @@
+# Sourced by bench/ripgrep.sh: "warm from a remote only" rows. Starts nginx (WebDAV: the Bazel
+# HTTP cache protocol), redis-server and docker-registry (OCI) on 127.0.0.1, uploads to all
+# three in one cold `cargo kiln build`, then for each server builds after `cargo clean` with an
+# EMPTY local store and only that remote. Uses run(), rows and $work from ripgrep.sh.
+rb_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+rb_wait() { for _ in $(seq 200); do python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2)' "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+rb_pids=()
+rb_stop() { for p in "${rb_pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap 'rb_stop; cleanup' EXIT
+
+d="$work/srv"; mkdir -p "$d/www" "$d/redis" "$d/reg"
+np=$(rb_port); rp=$(rb_port); op=$(rb_port)
+cat >"$d/nginx.conf" <<CONF
+daemon off; master_process off; worker_processes 1; pid $d/nginx.pid; error_log $d/nginx.err;
+events { worker_connections 256; }
+http { access_log off; client_body_temp_path $d/body; client_max_body_size 0;
+  server { listen 127.0.0.1:$np; root $d/www;
+    location / { dav_methods PUT DELETE; create_full_put_path on; } } }
+CONF
+nginx -e "$d/nginx.err" -p "$d" -c "$d/nginx.conf" >/dev/null 2>&1 & rb_pids+=($!)
+redis-server --port "$rp" --bind 127.0.0.1 --save '' --appendonly no --dir "$d/redis" >/dev/null 2>&1 & rb_pids+=($!)
+cat >"$d/reg.yml" <<YML
+version: 0.1
+log: {level: error}
+storage: {filesystem: {rootdirectory: $d/reg}}
+http: {addr: 127.0.0.1:$op}
+YML
+docker-registry serve "$d/reg.yml" >/dev/null 2>&1 & rb_pids+=($!)
+rb_wait "$np" && rb_wait "$rp" && rb_wait "$op" || { echo "remote servers did not start" >&2; return 0; }
+
+http_url="http://127.0.0.1:$np/kiln"; redis_url="redis://127.0.0.1:$rp"; oci_url="oci://127.0.0.1:$op/kiln/cache"
+export KILN_REMOTE_TIMEOUT=20000
+KILN_DIR="$work/store-upload" KILN_REMOTE="$http_url $redis_url $oci_url" \
+  run "kiln cold, uploading to HTTP + Redis + OCI (dev)" "$work/rg" cargo kiln build
+up=$(KILN_DIR="$work/store-upload" kiln stats --json | python3 -c '
+import json,sys; j=json.load(sys.stdin)
+print(", ".join("%s up %.1f MiB" % (k.split(":")[0], v["bytes_up"]/1048576) for k,v in j["stores"].items()))')
+rows[-1]="${rows[-1]} [$up]"
+for r in "HTTP (nginx WebDAV)|$http_url" "Redis|$redis_url" "OCI registry|$oci_url"; do
+  name=${r%%|*}; url=${r#*|}
+  rm -rf "$work/store-remote-only"
+  KILN_DIR="$work/store-remote-only" KILN_REMOTE="$url" \
+    run "kiln warm from $name only, empty local store" "$work/rg" cargo kiln build
+  down=$(KILN_DIR="$work/store-remote-only" kiln stats --json | python3 -c '
+import json,sys; j=json.load(sys.stdin)
+print(", ".join("down %.1f MiB, %d remote hits" % (v["bytes_down"]/1048576, v["hits"]) for v in j["stores"].values()))')
+  rows[-1]="${rows[-1]} [$down]"
+done
+rb_stop
+unset KILN_REMOTE_TIMEOUT
