@@ -89,7 +89,7 @@ done
 echo
 t_kw=$(printf '%s\n' "${rows[@]}" | grep '^kiln warm after cargo clean (dev)' | cut -d'|' -f2)
 t_sw=$(printf '%s\n' "${rows[@]}" | grep '^sccache warm after cargo clean (dev)' | cut -d'|' -f2)
-t_kc=$(printf '%s\n' "${rows[@]}" | grep '^kiln cold' | cut -d'|' -f2)
+t_kc=$(printf '%s\n' "${rows[@]}" | grep '^kiln cold, empty store (dev)' | cut -d'|' -f2)
 printf 'kiln cold ÷ plain cold:            %.3f   (expected ≤ 1.05)\n' "$(echo "$t_kc / $base" | bc -l)"
 printf 'kiln warm ÷ plain cold:            %.3f   (expected ≤ 0.10)\n' "$(echo "$t_kw / $base" | bc -l)"
 printf 'kiln warm ÷ sccache warm:          %.3f   (expected ≤ 0.15)\n' "$(echo "$t_kw / $t_sw" | bc -l)"

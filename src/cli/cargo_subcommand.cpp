@@ -9,10 +9,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <set>
 
 #include "cli/commands.h"
 #include "config/config.h"
 #include "stats/stats.h"
+#include "util/fs.h"
 #include "util/process.h"
 
 namespace kiln {
@@ -34,7 +36,34 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
   std::vector<std::string> argv = {cargo_env && *cargo_env ? cargo_env : "cargo"};
   argv.insert(argv.end(), cargo_args.begin(), cargo_args.end());
 
+  // kiln's warnings are collected and printed once, after cargo (see util/log.cpp).
+  std::string warnings_file;
+  {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/kiln-warnings.XXXXXX";
+    int fd = ::mkstemp(tmpl.data());
+    if (fd >= 0) {
+      ::close(fd);
+      warnings_file = tmpl;
+      ::setenv("KILN_WARNINGS_FILE", warnings_file.c_str(), 1);
+    }
+  }
   auto result = run_process(argv, [](int fd, std::string_view chunk) { write_all(fd, chunk); });
+  if (!warnings_file.empty()) {
+    ::unsetenv("KILN_WARNINGS_FILE");
+    if (auto text = read_file(warnings_file)) {
+      std::set<std::string> seen;
+      size_t i = 0;
+      while (i < text->size()) {
+        size_t j = text->find('\n', i);
+        if (j == std::string::npos) j = text->size();
+        std::string line = text->substr(i, j - i);
+        if (!line.empty() && seen.insert(line).second) write_all(2, line + "\n");
+        i = j + 1;
+      }
+    }
+    ::unlink(warnings_file.c_str());
+  }
   if (!result) {
     std::fprintf(stderr, "kiln: error: %s\n", result.error().message.c_str());
     return 127;

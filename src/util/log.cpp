@@ -14,6 +14,17 @@ void warn(std::string_view message) {
   std::string line = "kiln: warning: ";
   line += message;
   line += '\n';
+  // Under `cargo kiln`, warnings go to a file that cargo-kiln prints once after cargo ends:
+  // cargo keeps a unit's stderr and replays it on later no-op builds, so a warning written
+  // to stderr here would reappear in every later build until that crate is rebuilt.
+  if (const char* sink = std::getenv("KILN_WARNINGS_FILE"); sink && *sink) {
+    int fd = ::open(sink, O_WRONLY | O_APPEND | O_CLOEXEC);  // never created here
+    if (fd >= 0) {
+      ssize_t r = ::write(fd, line.data(), line.size());
+      ::close(fd);
+      if (r == static_cast<ssize_t>(line.size())) return;
+    }
+  }
   ssize_t r = ::write(2, line.data(), line.size());
   (void)r;
 }

@@ -6,7 +6,8 @@
 
 namespace kiln {
 
-/// Prints "kiln: warning: <message>" on stderr.
+/// Prints "kiln: warning: <message>" on stderr — or, when $KILN_WARNINGS_FILE names an
+/// existing file (set by `cargo kiln`), appends it there for cargo-kiln to print at the end.
 void warn(std::string_view message);
 
 /// Appends a debug line to the file named by $KILN_LOG, if set (one line per call, with pid).
