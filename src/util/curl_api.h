@@ -7,7 +7,10 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cstring>
 #include <string>
+#include <string_view>
 
 namespace kiln::curl {
 
@@ -44,5 +47,36 @@ CURLcode easy_getinfo(CURL* c, CURLINFO i, A... a) { return api()->easy_getinfo(
 inline const char* easy_strerror(CURLcode e) { return api() ? api()->easy_strerror(e) : "libcurl not loaded"; }
 inline curl_slist* slist_append(curl_slist* l, const char* s) { return api()->slist_append(l, s); }
 inline void slist_free_all(curl_slist* l) { if (api()) api()->slist_free_all(l); }
+
+/// A request body sent by CURLOPT_READFUNCTION = read_body, CURLOPT_READDATA = &upload.
+struct Upload {
+  std::string_view data;
+  size_t pos = 0;
+};
+
+/// CURLOPT_READFUNCTION: copies the next part of an Upload (bytes returned; 0 at the end).
+inline size_t read_body(char* buf, size_t size, size_t n, void* user) {
+  auto* up = static_cast<Upload*>(user);
+  size_t len = std::min(size * n, up->data.size() - up->pos);
+  std::memcpy(buf, up->data.data() + up->pos, len);
+  up->pos += len;
+  return len;
+}
+
+/// A response body received by CURLOPT_WRITEFUNCTION = write_body, at most `max` bytes.
+struct Download {
+  std::string* body;
+  size_t max;
+};
+
+/// CURLOPT_WRITEFUNCTION: appends to a Download; returns 0 (aborting the transfer with
+/// CURLE_WRITE_ERROR) when the body would exceed its limit.
+inline size_t write_body(char* ptr, size_t size, size_t n, void* user) {
+  auto* d = static_cast<Download*>(user);
+  size_t len = size * n;
+  if (d->body->size() + len > d->max) return 0;
+  d->body->append(ptr, len);
+  return len;
+}
 
 }  // namespace kiln::curl

@@ -14,31 +14,10 @@ namespace {
 constexpr size_t kMaxActionBytes = 64ull << 20;  // an action entry larger than this is bogus
 constexpr size_t kMaxBlobBytes = 4ull << 30;
 
-struct Upload {
-  std::string_view data;
-  size_t pos = 0;
-};
-
-size_t read_body(char* buf, size_t size, size_t n, void* user) {
-  auto* up = static_cast<Upload*>(user);
-  size_t len = std::min(size * n, up->data.size() - up->pos);
-  std::memcpy(buf, up->data.data() + up->pos, len);
-  up->pos += len;
-  return len;
-}
-
-struct Download {
-  std::string* body;
-  size_t max;
-};
-
-size_t write_body(char* ptr, size_t size, size_t n, void* user) {
-  auto* d = static_cast<Download*>(user);
-  size_t len = size * n;
-  if (d->body->size() + len > d->max) return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
-  d->body->append(ptr, len);
-  return len;
-}
+using curl::Download;  // request/response bodies (util/curl_api.h)
+using curl::read_body;
+using curl::Upload;
+using curl::write_body;
 
 void global_init() {
   static std::once_flag once;

@@ -24,31 +24,10 @@ constexpr size_t kMaxInlineLayer = 16ull << 10;   // embed action layers up to t
 constexpr const char* kEmptyJson = "{}";
 constexpr const char* kEmptyDigestHex = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
-struct Upload {
-  std::string_view data;
-  size_t pos = 0;
-};
-
-size_t read_body(char* buf, size_t size, size_t n, void* user) {
-  auto* up = static_cast<Upload*>(user);
-  size_t len = std::min(size * n, up->data.size() - up->pos);
-  std::memcpy(buf, up->data.data() + up->pos, len);
-  up->pos += len;
-  return len;
-}
-
-struct Download {
-  std::string* body;
-  size_t max;
-};
-
-size_t write_body(char* ptr, size_t size, size_t n, void* user) {
-  auto* d = static_cast<Download*>(user);
-  size_t len = size * n;
-  if (d->body->size() + len > d->max) return 0;  // aborts the transfer (CURLE_WRITE_ERROR)
-  d->body->append(ptr, len);
-  return len;
-}
+using curl::Download;  // request/response bodies (util/curl_api.h)
+using curl::read_body;
+using curl::Upload;
+using curl::write_body;
 
 struct Headers {
   std::string* location;
