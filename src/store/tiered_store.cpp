@@ -108,18 +108,9 @@ Result<std::optional<ActionResult>> TieredStore::get_action(const Digest& key) {
   for (auto& rp : remotes_) {
     Remote& r = *rp;
     if (!r.readable() || r.missed.count(key)) continue;
-    auto got = r.store->get_action(key);
-    if (!got) {
-      fail(r, got.error());
-      continue;
-    }
-    if (!*got) {
-      ++r.counters.misses;
-      r.missed.insert(key);
-      continue;
-    }
-    ActionResult& entry = **got;
-    r.counters.bytes_down += entry.encode().size();
+    auto got = ask_remote(r, key);
+    if (!got) continue;
+    ActionResult& entry = *got;
     if (entry.meta.kind == "result" && !fetch_blobs(r, entry)) {
       ++r.counters.misses;
       r.missed.insert(key);
@@ -128,9 +119,24 @@ Result<std::optional<ActionResult>> TieredStore::get_action(const Digest& key) {
     if (entry.meta.kind == "result") ++r.counters.hits;
     debug("remote hit " + r.name + " " + entry.meta.kind + " " + key.hex());
     if (auto s = local_.put_action(key, entry); !s) debug("local store: " + s.error().message);
-    return got;
+    return std::move(got);
   }
   return local;
+}
+
+std::optional<ActionResult> TieredStore::ask_remote(Remote& r, const Digest& key) {
+  auto got = r.store->get_action(key);
+  if (!got) {
+    fail(r, got.error());
+    return std::nullopt;
+  }
+  if (!*got) {
+    ++r.counters.misses;
+    r.missed.insert(key);
+    return std::nullopt;
+  }
+  r.counters.bytes_down += (*got)->encode().size();
+  return std::move(**got);
 }
 
 void TieredStore::merge_remote_manifests(const Digest& key, ActionResult& local_entry) {
@@ -140,19 +146,9 @@ void TieredStore::merge_remote_manifests(const Digest& key, ActionResult& local_
   for (auto& rp : remotes_) {
     Remote& r = *rp;
     if (!r.readable() || r.missed.count(key)) continue;
-    auto got = r.store->get_action(key);
-    if (!got) {
-      fail(r, got.error());
-      continue;
-    }
-    if (!*got) {
-      ++r.counters.misses;
-      r.missed.insert(key);
-      continue;
-    }
-    r.counters.bytes_down += (*got)->encode().size();
-    if ((*got)->meta.kind != "manifest") continue;
-    auto theirs = SourceManifest::from_json((*got)->meta.payload);
+    auto got = ask_remote(r, key);
+    if (!got || got->meta.kind != "manifest") continue;
+    auto theirs = SourceManifest::from_json(got->meta.payload);
     if (!theirs) continue;
     // Local sets first (newest first), then the remote's that are new here.
     SourceManifest m = std::move(*theirs);

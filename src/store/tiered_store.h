@@ -96,6 +96,9 @@ class TieredStore : public Store {
 
   /// Counts the error, marks the remote down and prints the build's one warning if ours.
   void fail(Remote& r, const Error& e);
+  /// Asks one remote for the entry under `key`, counting the error, miss or bytes down;
+  /// nullopt unless the remote has it.
+  std::optional<ActionResult> ask_remote(Remote& r, const Digest& key);
   /// Copies the blobs of `entry` from `r` into the local store. False on a missing blob or an error.
   bool fetch_blobs(Remote& r, const ActionResult& entry);
   /// Adds the readable remotes' source sets for manifest `key` to `local_entry` (and the local store).
