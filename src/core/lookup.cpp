@@ -16,9 +16,11 @@ Result<std::optional<CacheHit>> lookup_entry(Store& store, const Digest& pre_key
     debug("lookup: " + manifest.error().message);
     return Found{};
   }
-  auto sources = match_manifest(*manifest, anchors);
+  std::vector<std::string> mismatches;
+  auto sources = match_manifest(*manifest, anchors, debug_enabled() ? &mismatches : nullptr);
   if (!sources) {
     debug("lookup: no source set of the manifest matches");
+    for (const auto& m : mismatches) debug("  set rejected: " + m);
     return Found{};
   }
   Digest key = compute_full_key(pre_key, *sources);

@@ -13,26 +13,26 @@ bool is_dep_info(const std::string& path) { return path.size() > 2 && path.subst
 }  // namespace
 
 Status restore_outputs(Store& store, const ActionResult& entry, const PathAnchors& anchors) {
-  std::vector<std::pair<const OutputFile*, std::string>> blobs;
-  blobs.reserve(entry.output_files.size());
+  // An evicted blob (the usual way an entry goes incomplete) is found before anything is written.
   for (const auto& of : entry.output_files) {
-    auto blob = store.get_blob(of.digest);
-    if (!blob) return blob.error();
-    if (!*blob) return make_error("blob missing: " + of.digest.hex());
-    blobs.emplace_back(&of, std::move(**blob));
+    auto have = store.has_blob(of.digest);
+    if (!have) return have.error();
+    if (!*have) return make_error("blob missing: " + of.digest.hex());
   }
-  for (auto& [of, content] : blobs) {
-    std::string path = anchors.local_path(of->path);
-    if (path.find("{{kiln:") != std::string::npos) return make_error("output path has an unknown anchor: " + of->path);
-    bool dep = is_dep_info(path);
-    if (dep) content = anchors.local_text(content);
-    Status st = write_file_atomic(path, content, of->executable ? 0755 : 0644);
-    if (!st) {
-      if (auto m = make_dirs(dir_name(path)); !m) return m;
-      st = write_file_atomic(path, content, of->executable ? 0755 : 0644);
-      if (!st) return st;
+  for (const auto& of : entry.output_files) {
+    std::string path = anchors.local_path(of.path);
+    if (path.find("{{kiln:") != std::string::npos) return make_error("output path has an unknown anchor: " + of.path);
+    if (is_dep_info(path)) {  // small, and its paths are mapped back to this machine's
+      auto blob = store.get_blob(of.digest);
+      if (!blob) return blob.error();
+      if (!*blob) return make_error("blob missing: " + of.digest.hex());
+      if (auto st = write_file_atomic(path, anchors.local_text(**blob)); !st) return st;
+      continue;
     }
-    if (!dep) remember_file_digest(path, of->digest);
+    auto restored = store.restore_blob(of.digest, path, of.executable);
+    if (!restored) return restored.error();
+    if (!*restored) return make_error("blob missing: " + of.digest.hex());
+    remember_file_digest(path, of.digest);
   }
   return {};
 }

@@ -8,9 +8,12 @@
 
 namespace kiln {
 
-/// Writes the entry's output files. All blobs are fetched and verified before the first
-/// file is written, so a missing blob leaves the target dir untouched. Errors: a blob is
-/// missing or corrupt (the caller treats the hit as a miss), a file cannot be written.
+/// Writes the entry's output files, each streamed from the store and checked against its
+/// digest before it is renamed into place (Store::restore_blob), so no output is ever torn or
+/// wrong. A missing blob is found before the first file is written; a corrupt one stops the
+/// restore (outputs already written are correct and stay). Either way the caller compiles
+/// instead, which rewrites them all. Errors: a blob is missing or
+/// corrupt, a file cannot be written.
 Status restore_outputs(Store& store, const ActionResult& entry, const PathAnchors& anchors);
 
 /// Writes the entry's stdout and stderr to fds 1 and 2, paths mapped to this run.

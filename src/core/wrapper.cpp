@@ -88,6 +88,7 @@ struct Flow {
       for (const auto& l : pre->lines) debug("  " + l);
     }
 
+    double t_key = now_ms();
     StoreChain stores = make_store_chain(cfg);  // local store, then the remotes (if any)
     Store& store = stores.store();
     auto found = lookup_entry(store, pre->digest, anchors);
@@ -98,12 +99,16 @@ struct Flow {
       warn("store unreadable (" + found.error().message + "); compiling");
     } else if (*found) {
       const ActionResult& entry = (*found)->result;
+      double t_lookup = now_ms();
       Status restored = restore_outputs(store, entry, anchors);
       if (restored) {
         replay_output(entry, anchors);
         double hit_ms = now_ms() - t0;
         record(Outcome::DirectHit, {}, std::max(0.0, static_cast<double>(entry.meta.compile_ms) - hit_ms));
-        debug("hit " + inv->crate_name + " " + event.crate_type + " key " + (*found)->key.hex());
+        auto us = [](double ms) { return std::to_string(static_cast<int>(ms * 1000)); };
+        debug("hit " + inv->crate_name + " " + event.crate_type + " key " + (*found)->key.hex() + " in " +
+              us(hit_ms) + " us (key " + us(t_key - t0) + ", lookup " + us(t_lookup - t_key) + ", restore " +
+              us(now_ms() - t_lookup) + ")");
         return entry.exit_code;
       }
       debug("hit not restorable, compiling: " + restored.error().message);

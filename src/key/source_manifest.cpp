@@ -132,11 +132,16 @@ Result<std::pair<SourceSet, ManifestSet>> source_set_from_dep_info(const DepInfo
   return std::make_pair(std::move(ss), std::move(ms));
 }
 
-std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const PathAnchors& anchors) {
+std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const PathAnchors& anchors,
+                                        std::vector<std::string>* mismatches) {
+  auto reject = [&](const std::string& path, const char* why) {
+    if (mismatches) mismatches->push_back(path + ": " + why);
+  };
   for (const auto& set : manifest.sets) {
     bool ok = true;
     for (const auto& a : set.absent) {
       if (path_exists(anchors.local_path(a))) {
+        reject(a, "now exists");
         ok = false;
         break;
       }
@@ -147,10 +152,12 @@ std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const Pa
       std::string abs = anchors.local_path(f.path);
       auto st = stat_file(abs);
       if (!st) {
+        reject(f.path, "missing");
         ok = false;
         break;
       }
       if (st->size != f.size) {
+        reject(f.path, "size differs");
         ok = false;
         break;
       }
@@ -159,6 +166,7 @@ std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const Pa
       if (!same_file) {
         auto d = file_digest(abs, is_build_output(anchors, abs));
         if (!d || *d != f.digest) {
+          reject(f.path, "content differs");
           ok = false;
           break;
         }

@@ -59,8 +59,11 @@ Result<std::pair<SourceSet, ManifestSet>> source_set_from_dep_info(const DepInfo
 
 /// The first set of `manifest` whose files still have their recorded contents and whose
 /// absent files are still absent, as a SourceSet with the env-dep values of the current
-/// environment; nullopt when none matches.
-std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const PathAnchors& anchors);
+/// environment; nullopt when none matches. When `mismatches` is given, it receives one line
+/// per rejected set naming the first file that differed (for KILN_LOG: a build script whose
+/// OUT_DIR output is not reproducible shows up here).
+std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const PathAnchors& anchors,
+                                        std::vector<std::string>* mismatches = nullptr);
 
 /// The current value of an env-dep variable, in portable form (nullopt: unset).
 std::optional<std::string> env_dep_value(const std::string& name, const PathAnchors& anchors);

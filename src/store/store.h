@@ -39,6 +39,13 @@ class Store {
 
   /// True when the store holds the blob.
   virtual Result<bool> has_blob(const Digest& digest) = 0;
+
+  /// Writes the blob with `digest` to the file `path` (mode 0755 when `executable`, else 0644)
+  /// through a temp file renamed into place only once the content matched the digest; missing
+  /// parent directories are created. False on a miss or a corrupt blob (nothing written).
+  /// Errors: the store cannot be read, or `path` cannot be written. This default goes through
+  /// get_blob(); the local store streams instead (local/blob_stream.h).
+  virtual Result<bool> restore_blob(const Digest& digest, const std::string& path, bool executable);
 };
 
 }  // namespace kiln

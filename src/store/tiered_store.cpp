@@ -183,6 +183,12 @@ Result<std::optional<std::string>> TieredStore::get_blob(const Digest& digest) {
   return local;
 }
 
+Result<bool> TieredStore::restore_blob(const Digest& digest, const std::string& path, bool executable) {
+  auto local = local_.restore_blob(digest, path, executable);
+  if (local && *local) return local;
+  return Store::restore_blob(digest, path, executable);
+}
+
 Result<bool> TieredStore::has_blob(const Digest& digest) {
   auto local = local_.has_blob(digest);
   if (local && *local) return local;

@@ -45,36 +45,69 @@ static std::string unique_suffix() {
   return s;
 }
 
-Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
-  std::string tmp = path + unique_suffix();
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return make_error("cannot create " + tmp + ": " + std::strerror(errno));
+Result<TempFile> create_temp_beside(const std::string& target, mode_t mode) {
+  TempFile t;
+  t.target = target;
+  t.mode = mode;
+  t.path = target + unique_suffix();
+  t.fd = ::open(t.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (t.fd < 0 && errno == ENOENT) {
+    if (auto m = make_dirs(dir_name(target)); !m) return m.error();
+    t.fd = ::open(t.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  }
+  if (t.fd < 0) return make_error("cannot create " + t.path + ": " + std::strerror(errno));
+  return t;
+}
+
+void discard_temp(TempFile& t) {
+  if (t.fd >= 0) ::close(t.fd);
+  t.fd = -1;
+  if (!t.path.empty()) ::unlink(t.path.c_str());
+  t.path.clear();
+}
+
+Status commit_temp(TempFile& t) {
+  if (t.mode != 0644) ::fchmod(t.fd, t.mode);  // open(2)'s mode is cut by the umask
+  int c = ::close(t.fd);
+  t.fd = -1;
+  if (c != 0) {
+    int e = errno;
+    discard_temp(t);
+    return make_error("cannot write " + t.target + ": " + std::strerror(e));
+  }
+  if (::rename(t.path.c_str(), t.target.c_str()) != 0) {
+    int e = errno;
+    std::string tmp = t.path;
+    discard_temp(t);
+    return make_error("cannot rename " + tmp + " to " + t.target + ": " + std::strerror(e));
+  }
+  t.path.clear();
+  return {};
+}
+
+Status write_fd(int fd, std::string_view data) {
   const char* p = data.data();
   size_t left = data.size();
   while (left > 0) {
     ssize_t n = ::write(fd, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return make_error("cannot write " + tmp + ": " + std::strerror(e));
+      return make_error(std::strerror(errno));
     }
     p += n;
     left -= static_cast<size_t>(n);
   }
-  if (::close(fd) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    return make_error("cannot write " + tmp + ": " + std::strerror(e));
-  }
-  if (mode != 0644) ::chmod(tmp.c_str(), mode);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    return make_error("cannot rename " + tmp + " to " + path + ": " + std::strerror(e));
-  }
   return {};
+}
+
+Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+  auto t = create_temp_beside(path, mode);
+  if (!t) return t.error();
+  if (auto w = write_fd(t->fd, data); !w) {
+    discard_temp(*t);
+    return make_error("cannot write " + path + ": " + w.error().message);
+  }
+  return commit_temp(*t);
 }
 
 Status make_dirs(const std::string& path) {

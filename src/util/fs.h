@@ -22,6 +22,29 @@ Result<std::string> read_file(const std::string& path);
 /// Errors: directory missing or not writable, disk full (the temp file is removed).
 Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
 
+/// A new, open file beside `target`, to be renamed over it once complete (the pattern of
+/// write_file_atomic, for writers that stream their data).
+struct TempFile {
+  int fd = -1;
+  std::string path;    // "<target>.tmp.<random>"
+  std::string target;  // the file it will replace
+  mode_t mode = 0644;
+};
+
+/// Creates a TempFile for `target` with permission bits `mode`, creating missing parent
+/// directories. Errors: a directory cannot be created or written, disk full.
+Result<TempFile> create_temp_beside(const std::string& target, mode_t mode = 0644);
+
+/// Closes `t` and renames it over its target (readers see the old file or the new one).
+/// On failure the temp file is removed. Errors: close or rename failed (errno text).
+Status commit_temp(TempFile& t);
+
+/// Closes and removes `t` without touching its target.
+void discard_temp(TempFile& t);
+
+/// Writes all of `data` to `fd`, retrying short writes and EINTR. Errors: errno text.
+Status write_fd(int fd, std::string_view data);
+
 /// Creates a directory and its parents (mkdir -p). Errors: a component is not a directory.
 Status make_dirs(const std::string& path);
 

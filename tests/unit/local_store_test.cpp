@@ -3,6 +3,9 @@
 // file is reported as a miss, removed, and counted by corrupt_found().
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <functional>
 
@@ -61,11 +64,12 @@ TEST_F(LocalStoreTest, BlobRoundTrip) {
   ASSERT_TRUE(hit.ok());
   ASSERT_TRUE(hit->has_value());
   EXPECT_EQ(**hit, data);
-  // Layout: cas/<2 hex>/<62 hex>, zstd-compressed.
+  // Layout: cas/<2 hex>/<62 hex>, one LZ4 frame.
   EXPECT_EQ(store_.blob_path(d), dir_ + "/cas/" + d.hex().substr(0, 2) + "/" + d.hex().substr(2));
   std::string file = slurp(store_.blob_path(d));
   EXPECT_LT(file.size(), data.size());
-  EXPECT_EQ(*zstd_decompress(file), data);
+  EXPECT_EQ(codec_of(file), Codec::Lz4);
+  EXPECT_EQ(*lz4_decompress(file), data);
   // Putting it again is fine; the empty blob works too.
   ASSERT_TRUE(store_.put_blob(d, data).ok());
   Digest e = sha256("");
@@ -147,17 +151,34 @@ TEST_F(LocalStoreTest, CorruptActionEntryIsAMissAndRemoved) {
   }
 }
 
-TEST_F(LocalStoreTest, CorruptBlobIsAMissAndRemoved) {
-  std::string data(5000, 'b');
-  Digest d = sha256(data);
-  const std::vector<std::pair<const char*, std::function<std::string(const std::string&)>>> damages = {
+// Pseudo-random bytes that compress a little, as rlibs do.
+std::string noisy(size_t n, uint32_t seed) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) {
+    seed = seed * 1664525u + 1013904223u;
+    s[i] = static_cast<char>((seed >> 24) & (i % 3 == 0 ? 0xff : 0x0f));
+  }
+  return s;
+}
+
+const std::vector<std::pair<const char*, std::function<std::string(const std::string&)>>>& damages() {
+  static const std::vector<std::pair<const char*, std::function<std::string(const std::string&)>>> d = {
       {"truncated", [](const std::string& b) { return b.substr(0, b.size() - 2); }},
-      {"other content", [](const std::string&) { return *zstd_compress(std::string(5000, 'c'), 1); }},
-      {"not zstd", [](const std::string&) { return std::string(5000, 'b'); }},
+      {"cut in half", [](const std::string& b) { return b.substr(0, b.size() / 2); }},
+      {"other content (lz4)", [](const std::string& b) { return *lz4_compress(std::string(b.size(), 'c')); }},
+      {"other content (zstd)", [](const std::string& b) { return *zstd_compress(std::string(b.size(), 'c'), 1); }},
+      {"a flipped byte", [](std::string b) { b[b.size() / 2] ^= 0x55; return b; }},
+      {"not compressed", [](const std::string& b) { return std::string(b.size(), 'b'); }},
       {"empty", [](const std::string&) { return std::string(); }},
   };
+  return d;
+}
+
+TEST_F(LocalStoreTest, CorruptBlobIsAMissAndRemoved) {
+  std::string data = noisy(5000, 7);
+  Digest d = sha256(data);
   int expected_corrupt = 0;
-  for (const auto& [what, apply] : damages) {
+  for (const auto& [what, apply] : damages()) {
     SCOPED_TRACE(what);
     ASSERT_TRUE(store_.put_blob(d, data).ok());
     std::string path = store_.blob_path(d);
@@ -170,15 +191,67 @@ TEST_F(LocalStoreTest, CorruptBlobIsAMissAndRemoved) {
   }
 }
 
+// restore_blob streams a blob into a file: small blobs on one thread, ≥ 256 KiB compressed
+// through the two-thread pipeline; both codecs; the file mode follows `executable`.
+TEST_F(LocalStoreTest, RestoreBlobStreamsIntoAFile) {
+  for (size_t size : {size_t{0}, size_t{1}, size_t{70000}, size_t{3} << 20}) {
+    for (Codec codec : {Codec::Lz4, Codec::Zstd}) {
+      SCOPED_TRACE(std::to_string(size) + (codec == Codec::Lz4 ? " lz4" : " zstd"));
+      std::string data = noisy(size, static_cast<uint32_t>(size));
+      Digest d = sha256(data);
+      ASSERT_TRUE(store_.put_blob(d, data).ok());
+      if (codec == Codec::Zstd) overwrite(store_.blob_path(d), *zstd_compress(data, 1));  // an older store
+      std::string out = tmp_ / "target/debug/deps/out.bin";  // parents created on demand
+      auto r = store_.restore_blob(d, out, size == 1);
+      ASSERT_TRUE(r.ok()) << r.error().message;
+      ASSERT_TRUE(*r);
+      EXPECT_EQ(slurp(out), data);
+      EXPECT_EQ(stat_file(out)->mode & 0777, size == 1 ? 0755u : 0644u);
+      ::unlink(out.c_str());
+    }
+  }
+  auto miss = store_.restore_blob(sha256("absent"), tmp_ / "absent.bin", false);
+  ASSERT_TRUE(miss.ok());
+  EXPECT_FALSE(*miss);
+  EXPECT_FALSE(path_exists(tmp_ / "absent.bin"));
+}
+
+// A damaged blob never reaches the output path (not even as a torn file), is removed and counted.
+TEST_F(LocalStoreTest, RestoreBlobRejectsDamage) {
+  for (size_t size : {size_t{5000}, size_t{4} << 20}) {  // one thread; the pipeline
+    std::string data = noisy(size, 11);
+    Digest d = sha256(data);
+    int expected_corrupt = store_.corrupt_found();
+    for (const auto& [what, apply] : damages()) {
+      SCOPED_TRACE(std::string(what) + " " + std::to_string(size));
+      ASSERT_TRUE(store_.put_blob(d, data).ok());
+      std::string path = store_.blob_path(d);
+      overwrite(path, apply(slurp(path)));
+      std::string out = tmp_ / "restored.bin";
+      overwrite(out, "previous build's file");
+      auto r = store_.restore_blob(d, out, false);
+      ASSERT_TRUE(r.ok());
+      EXPECT_FALSE(*r);
+      EXPECT_EQ(slurp(out), "previous build's file");
+      EXPECT_FALSE(path_exists(path));
+      EXPECT_EQ(store_.corrupt_found(), ++expected_corrupt);
+      for (const auto& e : std::filesystem::directory_iterator(tmp_.path()))
+        EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << "temp file left behind";
+    }
+  }
+}
+
 TEST(LocalStoreFiles, DecodeRejectsForeignBytes) {
   EXPECT_FALSE(LocalStore::decode_action_file("").ok());
   EXPECT_FALSE(LocalStore::decode_action_file("KILNAC01").ok());
   EXPECT_FALSE(LocalStore::decode_action_file(std::string(100, 'z')).ok());
   Digest d = sha256("x");
   EXPECT_FALSE(LocalStore::decode_blob_file("x", d).ok());
-  auto ok = LocalStore::decode_blob_file(*zstd_compress("x", 1), d);
-  ASSERT_TRUE(ok.ok());
-  EXPECT_EQ(*ok, "x");
+  for (const auto& frame : {*zstd_compress("x", 1), *lz4_compress("x")}) {
+    auto ok = LocalStore::decode_blob_file(frame, d);
+    ASSERT_TRUE(ok.ok());
+    EXPECT_EQ(*ok, "x");
+  }
 }
 
 }  // namespace

@@ -159,6 +159,17 @@ TEST_F(SourceManifestTest, RejectsAChangedFile) {
   EXPECT_TRUE(match().has_value());
 }
 
+TEST_F(SourceManifestTest, NamesWhatDifferedForTheLog) {
+  testing::set_mtime(root_.write("ws/mylib/src/banner.txt", "kiln TEST banner\n"), kPast + 1);
+  std::vector<std::string> why;
+  EXPECT_FALSE(match_manifest(manifest_, ws_anchors(ws_), &why).has_value());
+  EXPECT_EQ(why, (std::vector<std::string>{"{{kiln:ws}}/mylib/src/banner.txt: content differs"}));
+  std::string alt = root_.write("ws/mylib/src/nested.rs", "pub fn zero() -> u32 { 7 }\n");
+  why.clear();
+  EXPECT_FALSE(match_manifest(manifest_, ws_anchors(ws_), &why).has_value());
+  EXPECT_EQ(why, (std::vector<std::string>{"{{kiln:ws}}/mylib/src/nested.rs: now exists"}));
+}
+
 TEST_F(SourceManifestTest, RejectsAMissingFile) {
   ASSERT_EQ(std::remove((ws_ + "/mylib/src/has space.rs").c_str()), 0);
   EXPECT_FALSE(match().has_value());

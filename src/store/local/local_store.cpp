@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "stats/stats.h"
+#include "store/local/blob_stream.h"
 #include "store/local/eviction.h"
 #include "store/local/size_counters.h"
 #include "store/local/store_files.h"
@@ -87,7 +88,7 @@ Result<ActionResult> LocalStore::decode_action_file(std::string_view bytes) {
 }
 
 Result<std::string> LocalStore::decode_blob_file(std::string_view bytes, const Digest& digest) {
-  auto content = zstd_decompress(bytes);
+  auto content = decompress_any(bytes);
   if (!content) return content.error();
   if (sha256(*content) != digest) return make_error("blob content does not match its digest");
   return content;
@@ -185,13 +186,45 @@ Result<std::optional<std::string>> LocalStore::get_blob(const Digest& digest) {
   return std::optional<std::string>(std::move(*content));
 }
 
+Result<bool> LocalStore::restore_blob(const Digest& digest, const std::string& path, bool executable) {
+  std::string blob = blob_path(digest);
+  int in = ::open(blob.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return false;
+    return make_error("cannot open " + blob + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(in, &st) != 0) {
+    int e = errno;
+    ::close(in);
+    return make_error("cannot stat " + blob + ": " + std::strerror(e));
+  }
+  auto out = create_temp_beside(path, executable ? 0755 : 0644);
+  if (!out) {
+    ::close(in);
+    return out.error();
+  }
+  auto got = decompress_and_hash(in, out->fd, static_cast<uint64_t>(st.st_size));
+  ::close(in);
+  if (!got || !*got || **got != digest) {
+    discard_temp(*out);
+    if (!got) return got.error();
+    discard_corrupt(blob, digest, st.st_ino,
+                    *got ? "blob content does not match its digest" : "not a complete LZ4 or zstd frame");
+    return false;
+  }
+  if (auto c = commit_temp(*out); !c) return c.error();
+  touch(blob);
+  return true;
+}
+
 Status LocalStore::put_blob(const Digest& digest, std::string_view data) {
   std::string path = blob_path(digest);
   if (path_exists(path)) {
     touch(path);
     return {};
   }
-  auto z = zstd_compress(data, 1);
+  auto z = lz4_compress(data);
   if (!z) return z.error();
   return write(path, digest, *z);
 }

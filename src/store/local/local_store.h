@@ -1,5 +1,6 @@
-// The local store: a directory (KILN_DIR) of zstd-compressed, checksummed files.
-//   cas/<2 hex>/<62 hex>   blob: one zstd frame of the content; name = sha256(content)
+// The local store: a directory (KILN_DIR) of compressed, checksummed files.
+//   cas/<2 hex>/<62 hex>   blob: one LZ4 frame of the content (zstd in stores written before
+//                          this format change, still read); name = sha256(content)
 //   ac/<2 hex>/<62 hex>    action entry: "KILNAC01" + sha256(payload) (32 bytes) + zstd(payload),
 //                          payload = ActionResult protobuf (store/action_result.h)
 // Writes go to a unique temp file beside the target ("<name>.tmp.<pid>.<random>",
@@ -33,6 +34,8 @@ class LocalStore : public Store {
   Result<std::optional<std::string>> get_blob(const Digest& digest) override;
   Status put_blob(const Digest& digest, std::string_view data) override;
   Result<bool> has_blob(const Digest& digest) override;
+  /// Streams the blob into `path` (local/blob_stream.h); a corrupt blob is removed and counted.
+  Result<bool> restore_blob(const Digest& digest, const std::string& path, bool executable) override;
 
   /// Path of the action entry / blob file for a digest.
   std::string action_path(const Digest& key) const;

@@ -1,5 +1,5 @@
 // `kiln cache verify`: reads every blob and action entry of a local store and checks it the
-// way a lookup would (blob: zstd frame whose content hashes to the file's name; entry: header,
+// way a lookup would (blob: LZ4 or zstd frame whose content hashes to the file's name; entry: header,
 // checksum, protobuf), removing what is damaged. Also removes result entries whose blobs are
 // gone (eviction leaves those; they are misses anyway), abandoned temp files of killed writers,
 // and stray names in the bucket directories, then resets the size counters to the exact sizes.
