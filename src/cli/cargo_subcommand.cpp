@@ -2,19 +2,28 @@
 // "kiln" as the first argument; https://doc.rust-lang.org/cargo/reference/external-tools.html).
 // Sets RUSTC_WRAPPER to kiln, turns incremental compilation off unless the user chose
 // (incremental outputs are not reproducible and cannot be cached), tags this build's stats
-// with a session id, runs cargo, and prints a one-line summary of this build.
+// with a session id, runs cargo, and prints a one-line summary of this build. With remote
+// stores it also keeps the build index (core/build_index.h): fetched before cargo starts,
+// written after it ends.
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <algorithm>
 #include <set>
+#include <thread>
 
 #include "cli/commands.h"
 #include "config/config.h"
+#include "core/build_index.h"
+#include "rustc/toolchain.h"
+#include "store/store_factory.h"
+#include "store/tiered_store.h"
 #include "stats/stats.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/process.h"
 
 namespace kiln {
@@ -25,6 +34,40 @@ std::string self_path() {
   if (n <= 0) return "kiln";
   return std::string(buf, static_cast<size_t>(n));
 }
+
+namespace {
+
+// An empty file under $TMPDIR (or /tmp) named "<stem>.XXXXXX"; "" when it cannot be made.
+std::string make_temp_file(const std::string& stem) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/" + stem + ".XXXXXX";
+  int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) return {};
+  ::close(fd);
+  return tmpl;
+}
+
+// stdout of the rustc cargo will run ($RUSTC, else rustc on PATH: rustup's proxy, which
+// applies the directory's toolchain override) with `args`; "" when it fails.
+std::string rustc_output(const std::vector<std::string>& args) {
+  const char* rustc_env = std::getenv("RUSTC");
+  std::vector<std::string> argv = {rustc_env && *rustc_env ? rustc_env : "rustc"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = run_process(argv);
+  return r && r->exit_code == 0 ? r->stdout_data : std::string();
+}
+
+// Fills the toolchain cache (rustc/toolchain.h) for the rustc the wrapper will be given: the
+// toolchain's own bin/rustc (cargo resolves rustup's proxy to it).
+void identify_toolchain(const std::string& kiln_dir) {
+  std::string sysroot = rustc_output({"--print", "sysroot"});
+  while (!sysroot.empty() && (sysroot.back() == '\n' || sysroot.back() == '\r')) sysroot.pop_back();
+  if (sysroot.empty()) return;
+  std::string rustc = sysroot + "/bin/rustc";
+  if (path_exists(rustc)) (void)load_toolchain(rustc, kiln_dir);
+}
+
+}  // namespace
 
 int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
   std::string session = std::to_string(::getpid()) + "-" +
@@ -37,18 +80,47 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
   argv.insert(argv.end(), cargo_args.begin(), cargo_args.end());
 
   // kiln's warnings are collected and printed once, after cargo (see util/log.cpp).
-  std::string warnings_file;
-  {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/kiln-warnings.XXXXXX";
-    int fd = ::mkstemp(tmpl.data());
-    if (fd >= 0) {
-      ::close(fd);
-      warnings_file = tmpl;
-      ::setenv("KILN_WARNINGS_FILE", warnings_file.c_str(), 1);
+  std::string warnings_file = make_temp_file("kiln-warnings");
+  if (!warnings_file.empty()) ::setenv("KILN_WARNINGS_FILE", warnings_file.c_str(), 1);
+  Config pre_cfg = load_config();
+  // Identify the toolchain here, once: on a fresh store the first wrapper calls would each
+  // hash the sysroot (about 0.5 s) at the same time. It runs beside the prefetch below.
+  std::thread toolchain_probe;
+  if (!pre_cfg.disabled) {
+    try {
+      toolchain_probe = std::thread([&pre_cfg] { identify_toolchain(pre_cfg.dir); });
+    } catch (const std::exception&) {
     }
   }
+  // Build index: only worth it with remote stores (a local store already has what it has).
+  std::optional<Digest> index_key;
+  std::string index_file;
+  if (!pre_cfg.disabled && !pre_cfg.remotes.empty()) {
+    index_key = compute_index_key(cargo_args, current_dir(), rustc_output({"-vV"}));
+    if (index_key) index_file = make_temp_file("kiln-index");
+  }
+  if (!index_file.empty()) {
+    ::setenv("KILN_INDEX_FILE", index_file.c_str(), 1);
+    PrefetchReport p = prefetch_index(pre_cfg, *index_key, static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 4u)));
+    if (p.found && p.bytes_down > 0) {
+      char line[200];
+      std::snprintf(line, sizeof line, "kiln: fetched %zu of %zu entries of the last build (%.1f MiB) in %.1f s\n",
+                    p.present, p.listed, static_cast<double>(p.bytes_down) / 1048576.0, p.ms / 1000.0);
+      write_all(2, line);
+    }
+  }
+
+  if (toolchain_probe.joinable()) toolchain_probe.join();
   auto result = run_process(argv, [](int fd, std::string_view chunk) { write_all(fd, chunk); });
+  if (!index_file.empty()) {
+    ::unsetenv("KILN_INDEX_FILE");
+    std::vector<Digest> keys = read_used_keys(index_file);
+    ::unlink(index_file.c_str());
+    if (!keys.empty() && result) {
+      StoreChain stores = make_store_chain(pre_cfg);
+      if (auto st = put_index(stores.store(), *index_key, keys); !st) debug("build index: " + st.error().message);
+    }
+  }
   if (!warnings_file.empty()) {
     ::unsetenv("KILN_WARNINGS_FILE");
     if (auto text = read_file(warnings_file)) {
@@ -68,8 +140,7 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
     std::fprintf(stderr, "kiln: error: %s\n", result.error().message.c_str());
     return 127;
   }
-  Config cfg = load_config();
-  StatsSummary s = read_stats(cfg.dir, session);
+  StatsSummary s = read_stats(pre_cfg.dir, session);
   char line[256];
   std::snprintf(line, sizeof line, "kiln: %llu hits, %llu misses, %llu not cached — %.1f s of rustc saved\n",
                 static_cast<unsigned long long>(s.hits), static_cast<unsigned long long>(s.misses),

@@ -98,13 +98,16 @@ Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& in
   entry.stderr_raw = anchors.portable_text(result.stderr_data);
 
   if (out.path_bound) {
-    if (auto s = store.put_action(compute_path_bound_key(full_key, anchors), entry); !s) return s.error();
+    Digest bound = compute_path_bound_key(full_key, anchors);
+    if (auto s = store.put_action(bound, entry); !s) return s.error();
     ActionResult redirect;
     redirect.meta = entry.meta;
     redirect.meta.kind = "path-bound";
     if (auto s = store.put_action(full_key, redirect); !s) return s.error();
+    out.keys = {full_key, bound};
   } else {
     if (auto s = store.put_action(full_key, entry); !s) return s.error();
+    out.keys = {full_key};
   }
 
   Digest mkey = compute_manifest_key(pre_key);
@@ -118,6 +121,7 @@ Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& in
   mentry.meta.kind = "manifest";
   mentry.meta.payload = manifest.to_json();
   if (auto s = store.put_action(mkey, mentry); !s) return s.error();
+  out.keys.insert(out.keys.begin(), mkey);
   out.stored = true;
   return out;
 }

@@ -20,6 +20,7 @@ struct RecordOutcome {
   std::string not_stored_reason;  // slug when not stored for a legitimate reason
   bool path_bound = false;
   uint64_t bytes = 0;  // sum of output sizes
+  std::vector<Digest> keys;  // action entries written (result or redirect + path-bound, manifest)
 };
 
 /// Records a finished compilation. Errors: the store failed (full disk, read-only…).

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "config/config.h"
+#include "core/build_index.h"
 #include "core/lookup.h"
 #include "core/record.h"
 #include "core/replay.h"
@@ -105,6 +106,7 @@ struct Flow {
         replay_output(entry, anchors);
         double hit_ms = now_ms() - t0;
         record(Outcome::DirectHit, {}, std::max(0.0, static_cast<double>(entry.meta.compile_ms) - hit_ms));
+        note_used_keys({compute_manifest_key(pre->digest), (*found)->key});
         auto us = [](double ms) { return std::to_string(static_cast<int>(ms * 1000)); };
         debug("hit " + inv->crate_name + " " + event.crate_type + " key " + (*found)->key.hex() + " in " +
               us(hit_ms) + " us (key " + us(t_key - t0) + ", lookup " + us(t_lookup - t_key) + ", restore " +
@@ -142,6 +144,7 @@ struct Flow {
       record(Outcome::NotCached, rec->not_stored_reason);
     } else {
       record(Outcome::Miss);
+      note_used_keys(rec->keys);
     }
     debug("miss " + inv->crate_name + " " + event.crate_type + (rec && rec->path_bound ? " path-bound" : ""));
     return result->exit_code;

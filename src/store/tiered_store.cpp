@@ -124,6 +124,15 @@ Result<std::optional<ActionResult>> TieredStore::get_action(const Digest& key) {
   return local;
 }
 
+std::optional<ActionResult> TieredStore::get_remote_action(const Digest& key) {
+  for (auto& rp : remotes_) {
+    Remote& r = *rp;
+    if (!r.readable() || r.missed.count(key)) continue;
+    if (auto got = ask_remote(r, key)) return got;
+  }
+  return std::nullopt;
+}
+
 std::optional<ActionResult> TieredStore::ask_remote(Remote& r, const Digest& key) {
   auto got = r.store->get_action(key);
   if (!got) {

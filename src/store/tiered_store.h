@@ -82,6 +82,11 @@ class TieredStore : public Store {
   /// remote can be read (a second lookup is worth it).
   bool refresh_manifests();
 
+  /// The entry under `key` from the first readable remote that has it, skipping the local
+  /// store (for entries that are replaced over time, like the build index, whose newest copy
+  /// is on the server). nullopt when no remote has it or none can be read.
+  std::optional<ActionResult> get_remote_action(const Digest& key);
+
  private:
   struct Remote {
     std::string name;

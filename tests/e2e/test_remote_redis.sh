@@ -2,7 +2,8 @@
 # Redis remote store against a real redis-server: checkout A with its own local store builds
 # a small workspace (lib + bin + serde from Debian's registry) and uploads; checkout B at
 # another path with an empty local store then gets every invocation from Redis (KILN_LOG hit
-# lines), with identical binaries. Keys are kiln:ac:<hex> / kiln:cas:<hex>, ?ttl= sets expiry,
+# lines), with identical binaries — fetched up front by cargo kiln through the build index A
+# left (core/build_index.h). Keys are kiln:ac:<hex> / kiln:cas:<hex>, ?ttl= sets expiry,
 # /<db> selects the database.
 source "$(dirname "$0")/remote_test_lib.sh"
 
@@ -39,6 +40,14 @@ echo "B: $b_hits hits, $b_misses misses"
 [ "$(warnings "$work/b.err")" -eq 0 ] || { cat "$work/b.err"; fail "warnings in B"; }
 cmp "$work/a/target/debug/fixapp" target/debug/fixapp || fail "fixapp differs between A and B"
 ./target/debug/fixapp | cmp - "$work/a.out" || fail "fixapp output differs"
+# The build index A left on the server let cargo kiln fetch everything before cargo started:
+# the remote hits are that process's, and each compilation then hit the local store.
+grep -q "^kiln: fetched [0-9]* of [0-9]* entries of the last build" "$work/b.err" ||
+  { cat "$work/b.err"; fail "B did not prefetch A's build index"; }
+wrapper_pids=$(grep -E '^\[[0-9]+\] hit ' "$work/b.log" | cut -d' ' -f1 | sort -u)
+remote_pids=$(grep -E '^\[[0-9]+\] remote hit ' "$work/b.log" | cut -d' ' -f1 | sort -u)
+[ "$(echo "$remote_pids" | wc -l)" -eq 1 ] || fail "remote hits from more than the prefetching process"
+echo "$wrapper_pids" | grep -qxF "$remote_pids" && fail "a compilation went to the remote despite the prefetch"
 name="redis://127.0.0.1:$redis_port/2"
 [ "$(store_stat "$work/store-b" "$name" hits)" -eq "$a_misses" ] || fail "stats: Redis hits of B"
 [ "$(store_stat "$work/store-b" "$name" bytes_down)" -gt 0 ] || fail "stats: bytes_down of B"

@@ -1,0 +1,65 @@
+// The build index: the action entries one `cargo kiln` build used, stored as one more action
+// entry, so that the same build on another machine can fetch them all before cargo starts.
+//
+// Without it, a machine with an empty local store pays for every remote hit inside the rustc
+// wrapper: a process per crate that loads libcurl, connects, and fetches its manifest, entry
+// and blobs one request at a time. With it, `cargo kiln` fetches everything the last build
+// used in one process up front, and every wrapper call is then a local hit.
+//
+//   during the build  each wrapper process appends the keys it read or wrote (manifest key,
+//                     result key) to $KILN_INDEX_FILE, a temp file `cargo kiln` created;
+//   after the build   `cargo kiln` stores an entry of kind "index" listing those keys under
+//                     the index key, locally and on every writable remote;
+//   before the next   `cargo kiln` reads the index from the remotes (one request; the
+//                     newest index is there) and fetches each listed entry — and a result's
+//                     blobs — into the local store (TieredStore), on a few threads.
+//
+// The index key names "this project, this command, this toolchain": the cargo arguments, the
+// digest of Cargo.lock (or of the Cargo.toml files before there is one), `rustc -vV`, and the
+// RUSTFLAGS-like variables. It only decides what is
+// fetched early; every lookup still goes through the normal keys, so a stale or foreign index
+// costs bandwidth, never correctness.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "store/store.h"
+#include "util/digest.h"
+
+namespace kiln {
+
+/// Appends `keys` to the file named by $KILN_INDEX_FILE (one O_APPEND write; no-op when the
+/// variable is unset). Failures are ignored: the index is an optimisation.
+void note_used_keys(const std::vector<Digest>& keys);
+
+/// The index key of `cargo <cargo_args>` run in `cwd` with the toolchain whose `rustc -vV`
+/// output is `rustc_version`. The project is identified by the nearest Cargo.lock in `cwd` or
+/// above, else by the Cargo.toml files from `cwd` up; nullopt when there is neither.
+std::optional<Digest> compute_index_key(const std::vector<std::string>& cargo_args, const std::string& cwd,
+                                        const std::string& rustc_version);
+
+/// The distinct keys in a file written by note_used_keys, in first-use order (bad lines skipped).
+std::vector<Digest> read_used_keys(const std::string& path);
+
+/// Stores an index entry listing `keys` under `index_key`. Errors: the store's.
+Status put_index(Store& store, const Digest& index_key, const std::vector<Digest>& keys);
+
+/// What prefetch_index did.
+struct PrefetchReport {
+  bool found = false;       // an index was found under the key
+  size_t listed = 0;        // keys it lists
+  size_t present = 0;       // entries now in the local store (fetched or already there)
+  uint64_t bytes_down = 0;  // bytes downloaded from remotes
+  double ms = 0;            // wall time
+};
+
+/// Reads the index under `index_key` from the stores `cfg` names and looks up every key it
+/// lists on `threads` threads (each with its own store chain), which makes the TieredStore
+/// copy remote entries and their blobs into the local store. Does nothing without remotes.
+PrefetchReport prefetch_index(const Config& cfg, const Digest& index_key, int threads);
+
+}  // namespace kiln
