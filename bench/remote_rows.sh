@@ -38,9 +38,16 @@ print(", ".join("%s up %.1f MiB" % (k.split(":")[0], v["bytes_up"]/1048576) for 
 rows[-1]="${rows[-1]} [$up]"
 for r in "HTTP (nginx WebDAV)|$http_url" "Redis|$redis_url" "OCI registry|$oci_url"; do
   name=${r%%|*}; url=${r#*|}
-  rm -rf "$work/store-remote-only"
-  KILN_DIR="$work/store-remote-only" KILN_REMOTE="$url" \
+  rm -rf "$work/store-remote-only" "$work/remote-only.log"
+  KILN_DIR="$work/store-remote-only" KILN_REMOTE="$url" KILN_LOG="$work/remote-only.log" \
     run "kiln warm from $name only, empty local store" "$work/rg" cargo kiln build
+  # A miss here means a source differed from the uploaded build's: name the crates and the
+  # first file a manifest set was rejected for (e.g. a build script's non-reproducible output).
+  missed=$(sed -n 's/^\[[0-9]*\] miss \([^ ]*\) .*/\1/p' "$work/remote-only.log" | tr '\n' ' ')
+  if [[ -n "$missed" ]]; then
+    cause=$(sed -n 's/^\[[0-9]*\]   set rejected: //p' "$work/remote-only.log" | head -1)
+    rows[-1]="${rows[-1]} [missed: ${missed% }; first: ${cause:-?}]"
+  fi
   down=$(KILN_DIR="$work/store-remote-only" kiln stats --json | python3 -c '
 import json,sys; j=json.load(sys.stdin)
 print(", ".join("down %.1f MiB, %d remote hits" % (v["bytes_down"]/1048576, v["hits"]) for v in j["stores"].values()))')
