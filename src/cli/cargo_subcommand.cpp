@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <random>
 #include <algorithm>
-#include <set>
 #include <thread>
 
 #include "cli/commands.h"
@@ -123,17 +122,7 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
   }
   if (!warnings_file.empty()) {
     ::unsetenv("KILN_WARNINGS_FILE");
-    if (auto text = read_file(warnings_file)) {
-      std::set<std::string> seen;
-      size_t i = 0;
-      while (i < text->size()) {
-        size_t j = text->find('\n', i);
-        if (j == std::string::npos) j = text->size();
-        std::string line = text->substr(i, j - i);
-        if (!line.empty() && seen.insert(line).second) write_all(2, line + "\n");
-        i = j + 1;
-      }
-    }
+    for (const auto& line : read_distinct_lines(warnings_file)) write_all(2, line + "\n");
     ::unlink(warnings_file.c_str());
   }
   if (!result) {

@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <atomic>
-#include <set>
 #include <thread>
 
 #include "store/store_factory.h"
@@ -58,18 +57,8 @@ std::optional<Digest> compute_index_key(const std::vector<std::string>& cargo_ar
 
 std::vector<Digest> read_used_keys(const std::string& path) {
   std::vector<Digest> out;
-  auto text = read_file(path);
-  if (!text) return out;
-  std::set<std::string> seen;
-  size_t i = 0;
-  while (i < text->size()) {
-    size_t j = text->find('\n', i);
-    if (j == std::string::npos) j = text->size();
-    std::string line = text->substr(i, j - i);
-    i = j + 1;
-    auto d = Digest::from_hex(line);
-    if (d && seen.insert(line).second) out.push_back(*d);
-  }
+  for (const auto& line : read_distinct_lines(path))
+    if (auto d = Digest::from_hex(line)) out.push_back(*d);
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <set>
 
 namespace kiln {
 
@@ -33,6 +34,22 @@ Result<std::string> read_file(const std::string& path) {
     out.append(buf, static_cast<size_t>(n));
   }
   ::close(fd);
+  return out;
+}
+
+std::vector<std::string> read_distinct_lines(const std::string& path) {
+  std::vector<std::string> out;
+  auto text = read_file(path);
+  if (!text) return out;
+  std::set<std::string> seen;
+  size_t i = 0;
+  while (i < text->size()) {
+    size_t j = text->find('\n', i);
+    if (j == std::string::npos) j = text->size();
+    std::string line = text->substr(i, j - i);
+    i = j + 1;
+    if (!line.empty() && seen.insert(line).second) out.push_back(std::move(line));
+  }
   return out;
 }
 

@@ -17,6 +17,10 @@ namespace kiln {
 /// Reads a whole file into a string. Errors: missing or unreadable file.
 Result<std::string> read_file(const std::string& path);
 
+/// The distinct non-empty lines of a file, in first-seen order; empty when it cannot be read.
+/// (For files that several processes append lines to.)
+std::vector<std::string> read_distinct_lines(const std::string& path);
+
 /// Writes `data` to `path` atomically: a temp file beside it, then rename(2). Readers see
 /// the old file or the new one, never a torn one. `mode` is the new file's permission bits.
 /// Errors: directory missing or not writable, disk full (the temp file is removed).
