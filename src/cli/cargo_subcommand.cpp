@@ -3,8 +3,8 @@
 // Sets RUSTC_WRAPPER to kiln, turns incremental compilation off unless the user chose
 // (incremental outputs are not reproducible and cannot be cached), tags this build's stats
 // with a session id, runs cargo, and prints a one-line summary of this build. With remote
-// stores it also keeps the build index (core/build_index.h): fetched before cargo starts,
-// written after it ends.
+// stores it also keeps the build index (core/build_index.h): fetched beside cargo
+// (core/prefetch.h), written after it ends.
 #include <unistd.h>
 
 #include <chrono>
@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "config/config.h"
 #include "core/build_index.h"
+#include "core/prefetch.h"
 #include "rustc/toolchain.h"
 #include "store/store_factory.h"
 #include "store/tiered_store.h"
@@ -98,19 +99,27 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
     index_key = compute_index_key(cargo_args, current_dir(), rustc_output({"-vV"}));
     if (index_key) index_file = make_temp_file("kiln-index");
   }
+  std::unique_ptr<Prefetch> prefetch;
   if (!index_file.empty()) {
     ::setenv("KILN_INDEX_FILE", index_file.c_str(), 1);
-    PrefetchReport p = prefetch_index(pre_cfg, *index_key, static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 4u)));
-    if (p.found && p.bytes_down > 0) {
-      char line[200];
-      std::snprintf(line, sizeof line, "kiln: fetched %zu of %zu entries of the last build (%.1f MiB) in %.1f s\n",
-                    p.present, p.listed, static_cast<double>(p.bytes_down) / 1048576.0, p.ms / 1000.0);
-      write_all(2, line);
-    }
+    std::string dir = index_file + ".prefetch";
+    prefetch = Prefetch::start(pre_cfg, *index_key, static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 4u)),
+                               dir);
+    if (prefetch) ::setenv("KILN_PREFETCH_DIR", dir.c_str(), 1);
   }
 
   if (toolchain_probe.joinable()) toolchain_probe.join();
   auto result = run_process(argv, [](int fd, std::string_view chunk) { write_all(fd, chunk); });
+  if (prefetch) {
+    ::unsetenv("KILN_PREFETCH_DIR");
+    PrefetchReport p = prefetch->finish();
+    if (p.bytes_down > 0) {
+      char line[200];
+      std::snprintf(line, sizeof line, "kiln: fetched %zu of %zu entries of the last build (%.1f MiB) beside cargo\n",
+                    p.present, p.listed, static_cast<double>(p.bytes_down) / 1048576.0);
+      write_all(2, line);
+    }
+  }
   if (!index_file.empty()) {
     ::unsetenv("KILN_INDEX_FILE");
     std::vector<Digest> keys = read_used_keys(index_file);

@@ -6,12 +6,7 @@
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
-#include <atomic>
-#include <thread>
 
-#include "store/store_factory.h"
-#include "store/tiered_store.h"
-#include "util/clock.h"
 #include "util/fs.h"
 #include "util/log.h"
 
@@ -73,56 +68,6 @@ Status put_index(Store& store, const Digest& index_key, const std::vector<Digest
   entry.meta.created_unix = static_cast<int64_t>(::time(nullptr));
   entry.meta.payload = j.dump();
   return store.put_action(index_key, entry);
-}
-
-PrefetchReport prefetch_index(const Config& cfg, const Digest& index_key, int threads) {
-  PrefetchReport report;
-  double t0 = now_ms();
-  std::vector<StoreChain> chains;
-  chains.push_back(make_store_chain(cfg));
-  if (!chains[0].tiered()) return report;
-  // The newest index is on the servers (a local copy is this machine's own last build,
-  // whose entries are local anyway).
-  auto index = chains[0].tiered()->get_remote_action(index_key);
-  debug("build index " + index_key.hex() + (index ? " found" : " not found"));
-  std::vector<Digest> keys;
-  if (index && index->meta.kind == "index") {
-    auto j = nlohmann::json::parse(index->meta.payload, nullptr, false);
-    if (!j.is_discarded() && j.is_object() && j.contains("keys") && j["keys"].is_array()) {
-      report.found = true;
-      for (const auto& k : j["keys"])
-        if (k.is_string())
-          if (auto d = Digest::from_hex(k.get<std::string>())) keys.push_back(*d);
-    } else {
-      debug("build index: malformed");
-    }
-  }
-  report.listed = keys.size();
-  // Store chains are made here, one per thread, before any thread starts (library set-up
-  // such as curl_global_init stays on this thread).
-  for (int i = 1; i < threads && !keys.empty(); ++i) chains.push_back(make_store_chain(cfg));
-  std::atomic<size_t> next{0}, present{0};
-  auto work = [&](Store& store) {
-    for (size_t i; (i = next.fetch_add(1)) < keys.size();) {
-      auto e = store.get_action(keys[i]);  // a remote entry is copied locally, a result's blobs first
-      if (e && *e) present.fetch_add(1);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (size_t i = 1; i < chains.size(); ++i) {
-    try {
-      pool.emplace_back(work, std::ref(chains[i].store()));
-    } catch (const std::exception&) {  // no thread: the calling thread does the work
-      break;
-    }
-  }
-  work(chains[0].store());
-  for (auto& t : pool) t.join();
-  report.present = present.load();
-  for (auto& c : chains)
-    for (size_t i = 0; i < c.tiered()->remote_count(); ++i) report.bytes_down += c.tiered()->counters(i).bytes_down;
-  report.ms = now_ms() - t0;
-  return report;
 }
 
 }  // namespace kiln

@@ -12,7 +12,7 @@
 //                     the index key, locally and on every writable remote;
 //   before the next   `cargo kiln` reads the index from the remotes (one request; the
 //                     newest index is there) and fetches each listed entry — and a result's
-//                     blobs — into the local store (TieredStore), on a few threads.
+//                     blobs — into the local store beside cargo (core/prefetch.h).
 //
 // The index key names "this project, this command, this toolchain": the cargo arguments, the
 // digest of Cargo.lock (or of the Cargo.toml files before there is one), `rustc -vV`, and the
@@ -26,7 +26,6 @@
 #include <string>
 #include <vector>
 
-#include "config/config.h"
 #include "store/store.h"
 #include "util/digest.h"
 
@@ -47,19 +46,5 @@ std::vector<Digest> read_used_keys(const std::string& path);
 
 /// Stores an index entry listing `keys` under `index_key`. Errors: the store's.
 Status put_index(Store& store, const Digest& index_key, const std::vector<Digest>& keys);
-
-/// What prefetch_index did.
-struct PrefetchReport {
-  bool found = false;       // an index was found under the key
-  size_t listed = 0;        // keys it lists
-  size_t present = 0;       // entries now in the local store (fetched or already there)
-  uint64_t bytes_down = 0;  // bytes downloaded from remotes
-  double ms = 0;            // wall time
-};
-
-/// Reads the index under `index_key` from the stores `cfg` names and looks up every key it
-/// lists on `threads` threads (each with its own store chain), which makes the TieredStore
-/// copy remote entries and their blobs into the local store. Does nothing without remotes.
-PrefetchReport prefetch_index(const Config& cfg, const Digest& index_key, int threads);
 
 }  // namespace kiln

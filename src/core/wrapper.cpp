@@ -5,6 +5,7 @@
 
 #include "config/config.h"
 #include "core/build_index.h"
+#include "core/prefetch.h"
 #include "core/lookup.h"
 #include "core/record.h"
 #include "core/replay.h"
@@ -91,6 +92,11 @@ struct Flow {
 
     double t_key = now_ms();
     StoreChain stores = make_store_chain(cfg);  // local store, then the remotes (if any)
+    if (const char* dir = std::getenv("KILN_PREFETCH_DIR"); dir && *dir && stores.tiered()) {
+      int max_ms = cfg.remote_timeout_ms;
+      stores.tiered()->set_before_remote_lookup(
+          [d = std::string(dir), max_ms](const Digest& key) { return wait_for_prefetch(d, key, max_ms); });
+    }
     Store& store = stores.store();
     auto found = lookup_entry(store, pre->digest, anchors);
     // A local manifest shadows the remotes': on a miss, look again with their source sets merged in.

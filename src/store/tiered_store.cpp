@@ -100,6 +100,7 @@ bool TieredStore::refresh_manifests() {
 
 Result<std::optional<ActionResult>> TieredStore::get_action(const Digest& key) {
   auto local = local_.get_action(key);
+  if (local && !*local && before_remote_ && before_remote_(key)) local = local_.get_action(key);
   if (local && *local) {
     if (refresh_manifests_ && (*local)->meta.kind == "manifest" && refreshed_.insert(key).second)
       merge_remote_manifests(key, **local);

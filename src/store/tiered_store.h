@@ -18,6 +18,7 @@
 // go to the stats (record_store_event) when the TieredStore is destroyed.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -87,7 +88,13 @@ class TieredStore : public Store {
   /// is on the server). nullopt when no remote has it or none can be read.
   std::optional<ActionResult> get_remote_action(const Digest& key);
 
+  /// Called with the key of an entry the local store lacks, before the remotes are asked; when
+  /// it returns true the local store is looked at again first (core/prefetch.h: the entry may
+  /// be on its way from a prefetch).
+  void set_before_remote_lookup(std::function<bool(const Digest&)> hook) { before_remote_ = std::move(hook); }
+
  private:
+  std::function<bool(const Digest&)> before_remote_;
   struct Remote {
     std::string name;
     RemoteAccess access = RemoteAccess::ReadWrite;

@@ -1,0 +1,109 @@
+// Prefetching a build index beside cargo (see prefetch.h).
+#include "core/prefetch.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "store/tiered_store.h"
+#include "util/clock.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+namespace kiln {
+namespace {
+
+std::string planned_path(const std::string& dir, const Digest& key) { return dir + "/" + key.hex(); }
+
+// The keys an index entry lists; empty when it is not one.
+std::vector<Digest> index_keys(const std::optional<ActionResult>& index) {
+  std::vector<Digest> keys;
+  if (!index || index->meta.kind != "index") return keys;
+  auto j = nlohmann::json::parse(index->meta.payload, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("keys") || !j["keys"].is_array()) {
+    debug("build index: malformed");
+    return keys;
+  }
+  for (const auto& k : j["keys"])
+    if (k.is_string())
+      if (auto d = Digest::from_hex(k.get<std::string>())) keys.push_back(*d);
+  return keys;
+}
+
+}  // namespace
+
+std::unique_ptr<Prefetch> Prefetch::start(const Config& cfg, const Digest& index_key, int threads,
+                                          const std::string& dir) {
+  std::unique_ptr<Prefetch> p(new Prefetch());
+  p->t0_ = now_ms();
+  p->chains_.push_back(make_store_chain(cfg));
+  TieredStore* tiered = p->chains_[0].tiered();
+  if (!tiered) return nullptr;
+  // The newest index is on the servers (a local copy is this machine's own last build,
+  // whose entries are local anyway).
+  auto index = tiered->get_remote_action(index_key);
+  debug("build index " + index_key.hex() + (index ? " found" : " not found"));
+  p->keys_ = index_keys(index);
+  p->report_.found = index.has_value();
+  p->report_.listed = p->keys_.size();
+  if (p->keys_.empty() || !make_dirs(dir)) return nullptr;
+  p->dir_ = dir;
+  for (const auto& k : p->keys_) {
+    int fd = ::open(planned_path(dir, k).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) ::close(fd);
+  }
+  // One store chain per thread, made here before any thread starts (library set-up such as
+  // curl_global_init stays on this thread).
+  for (int i = 1; i < threads; ++i) p->chains_.push_back(make_store_chain(cfg));
+  for (size_t i = 0; i < p->chains_.size(); ++i) {
+    try {
+      p->threads_.emplace_back(&Prefetch::work, p.get(), i);
+    } catch (const std::exception&) {  // fewer threads then
+      break;
+    }
+  }
+  if (p->threads_.empty()) {  // nobody would fetch: nobody may wait
+    (void)remove_all(dir);
+    return nullptr;
+  }
+  return p;
+}
+
+void Prefetch::work(size_t chain) {
+  Store& store = chains_[chain].store();
+  for (size_t i; !stop_.load() && (i = next_.fetch_add(1)) < keys_.size();) {
+    auto e = store.get_action(keys_[i]);  // a remote entry is copied locally, a result's blobs first
+    if (e && *e) present_.fetch_add(1);
+    ::unlink(planned_path(dir_, keys_[i]).c_str());  // a waiting compilation looks again
+  }
+}
+
+PrefetchReport Prefetch::finish() {
+  if (finished_) return report_;
+  finished_ = true;
+  stop_.store(true);
+  for (auto& t : threads_) t.join();
+  (void)remove_all(dir_);
+  report_.present = present_.load();
+  for (auto& c : chains_)
+    if (c.tiered())
+      for (size_t i = 0; i < c.tiered()->remote_count(); ++i) report_.bytes_down += c.tiered()->counters(i).bytes_down;
+  report_.ms = now_ms() - t0_;
+  return report_;
+}
+
+Prefetch::~Prefetch() { finish(); }
+
+bool wait_for_prefetch(const std::string& dir, const Digest& key, int max_ms) {
+  if (dir.empty() || !path_exists(dir)) return false;
+  std::string planned = planned_path(dir, key);
+  if (path_exists(planned)) {
+    double deadline = now_ms() + max_ms;
+    while (path_exists(planned) && now_ms() < deadline) ::usleep(1000);
+    debug("waited for the prefetch of " + key.hex());
+  }
+  return true;  // the prefetch may also have brought it just before we looked
+}
+
+}  // namespace kiln

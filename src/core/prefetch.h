@@ -1,0 +1,72 @@
+// Prefetching a build index (core/build_index.h) beside cargo.
+//
+// `cargo kiln` reads the index of the build it is about to run from the remotes and starts
+// cargo at once; two to four threads fetch the listed entries (with their blobs) into the
+// local store meanwhile, in the order the last build used them — which is about the order
+// this build needs them. So the download overlaps cargo's own start-up and the first
+// compilations instead of preceding them.
+//
+// The entries still to come are empty files named by their key in a directory
+// ($KILN_PREFETCH_DIR). A compilation whose entry is missing locally and listed there waits
+// for the prefetch to bring it (wait_for_prefetch, polling) instead of fetching it itself a
+// second time; one that is not listed goes to the remotes as usual. When cargo has finished,
+// the prefetch stops — what nobody asked for by then is not needed by this build.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/config.h"
+#include "store/store_factory.h"
+#include "util/digest.h"
+
+namespace kiln {
+
+/// What a prefetch did.
+struct PrefetchReport {
+  bool found = false;       // an index was found under the key
+  size_t listed = 0;        // keys it lists
+  size_t present = 0;       // entries now in the local store (fetched or already there)
+  uint64_t bytes_down = 0;  // bytes downloaded from remotes
+  double ms = 0;            // wall time, start() to finish()
+};
+
+class Prefetch {
+ public:
+  /// Asks the remotes `cfg` names for the index under `index_key` (one request) and, when
+  /// there is one, lists its keys in `dir` (created) and starts `threads` threads fetching
+  /// them. Returns nullptr when there is no remote or no index (nothing was created).
+  static std::unique_ptr<Prefetch> start(const Config& cfg, const Digest& index_key, int threads,
+                                         const std::string& dir);
+  ~Prefetch();
+  Prefetch(const Prefetch&) = delete;
+  Prefetch& operator=(const Prefetch&) = delete;
+
+  /// Stops fetching, waits for the threads, removes the directory; the report.
+  PrefetchReport finish();
+
+ private:
+  Prefetch() = default;
+  void work(size_t chain);
+
+  std::vector<StoreChain> chains_;  // one per thread; [0] also read the index
+  std::vector<Digest> keys_;
+  std::string dir_;
+  std::atomic<size_t> next_{0}, present_{0};
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+  double t0_ = 0;
+  bool finished_ = false;
+  PrefetchReport report_;
+};
+
+/// A compilation's side, for an entry the local store lacks: when `dir` (from
+/// $KILN_PREFETCH_DIR; "" = none) lists `key` as still to come, polls until the prefetch has
+/// brought it, the prefetch ends, or `max_ms` passed. Returns true while a prefetch is running
+/// (the local store is worth a second look: it may have brought the entry just now).
+bool wait_for_prefetch(const std::string& dir, const Digest& key, int max_ms);
+
+}  // namespace kiln
