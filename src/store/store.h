@@ -37,6 +37,11 @@ class Store {
   /// Stores a blob (its digest must be sha256(data)); a blob already present is not rewritten.
   virtual Status put_blob(const Digest& digest, std::string_view data) = 0;
 
+  /// Stores a copy of a blob fetched from another store (a remote), which can be fetched again:
+  /// a store may trade size for speed here (the local store compresses it with LZ4's fast
+  /// acceleration). Defaults to put_blob.
+  virtual Status put_fetched_blob(const Digest& digest, std::string_view data) { return put_blob(digest, data); }
+
   /// True when the store holds the blob.
   virtual Result<bool> has_blob(const Digest& digest) = 0;
 

@@ -86,7 +86,7 @@ bool TieredStore::fetch_blobs(Remote& r, const ActionResult& entry) {
       return false;
     }
     r.counters.bytes_down += (*blob)->size();
-    if (auto s = local_.put_blob(of.digest, **blob); !s) debug("local store: " + s.error().message);
+    if (auto s = local_.put_fetched_blob(of.digest, **blob); !s) debug("local store: " + s.error().message);
   }
   return true;
 }
@@ -187,7 +187,7 @@ Result<std::optional<std::string>> TieredStore::get_blob(const Digest& digest) {
     }
     if (!*got) continue;
     r.counters.bytes_down += (*got)->size();
-    if (auto s = local_.put_blob(digest, **got); !s) debug("local store: " + s.error().message);
+    if (auto s = local_.put_fetched_blob(digest, **got); !s) debug("local store: " + s.error().message);
     return got;
   }
   return local;

@@ -69,13 +69,14 @@ Result<std::string> zstd_decompress(std::string_view data) {
   return out;
 }
 
-Result<std::string> lz4_compress(std::string_view data) {
+Result<std::string> lz4_compress(std::string_view data, int acceleration) {
   // 256 KiB independent blocks: a reader with 256 KiB of room decodes each block straight into
   // its own buffer (store/local/blob_stream.cpp), without LZ4F's staging copies.
   LZ4F_preferences_t prefs{};
   prefs.frameInfo.contentSize = data.size();
   prefs.frameInfo.blockSizeID = LZ4F_max256KB;
   prefs.frameInfo.blockMode = LZ4F_blockIndependent;
+  if (acceleration > 1) prefs.compressionLevel = -acceleration;  // negative: fast acceleration
   std::string out(LZ4F_compressFrameBound(data.size(), &prefs), '\0');
   size_t n = LZ4F_compressFrame(out.data(), out.size(), data.data(), data.size(), &prefs);
   if (LZ4F_isError(n)) return make_error(std::string("lz4 compress: ") + LZ4F_getErrorName(n));

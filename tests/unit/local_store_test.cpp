@@ -216,6 +216,24 @@ TEST_F(LocalStoreTest, RestoreBlobStreamsIntoAFile) {
   EXPECT_FALSE(path_exists(tmp_ / "absent.bin"));
 }
 
+// A blob fetched from a remote is stored faster and larger (LZ4 fast acceleration), and reads
+// back the same way.
+TEST_F(LocalStoreTest, FetchedBlobIsStoredFasterAndReadsBack) {
+  std::string data = noisy(1 << 20, 5);
+  Digest d = sha256(data);
+  ASSERT_TRUE(store_.put_blob(d, data).ok());
+  uint64_t default_size = slurp(store_.blob_path(d)).size();
+  ASSERT_EQ(::unlink(store_.blob_path(d).c_str()), 0);
+  ASSERT_TRUE(store_.put_fetched_blob(d, data).ok());
+  std::string file = slurp(store_.blob_path(d));
+  EXPECT_EQ(codec_of(file), Codec::Lz4);
+  EXPECT_GE(file.size(), default_size);
+  EXPECT_EQ(**store_.get_blob(d), data);
+  std::string out = tmp_ / "fetched.bin";
+  ASSERT_TRUE(*store_.restore_blob(d, out, false));
+  EXPECT_EQ(slurp(out), data);
+}
+
 // A damaged blob never reaches the output path (not even as a torn file), is removed and counted.
 TEST_F(LocalStoreTest, RestoreBlobRejectsDamage) {
   for (size_t size : {size_t{5000}, size_t{4} << 20}) {  // one thread; the pipeline

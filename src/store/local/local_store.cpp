@@ -218,13 +218,19 @@ Result<bool> LocalStore::restore_blob(const Digest& digest, const std::string& p
   return true;
 }
 
-Status LocalStore::put_blob(const Digest& digest, std::string_view data) {
+Status LocalStore::put_blob(const Digest& digest, std::string_view data) { return put_blob_at(digest, data, 1); }
+
+Status LocalStore::put_fetched_blob(const Digest& digest, std::string_view data) {
+  return put_blob_at(digest, data, kFetchedAcceleration);
+}
+
+Status LocalStore::put_blob_at(const Digest& digest, std::string_view data, int acceleration) {
   std::string path = blob_path(digest);
   if (path_exists(path)) {
     touch(path);
     return {};
   }
-  auto z = lz4_compress(data);
+  auto z = lz4_compress(data, acceleration);
   if (!z) return z.error();
   return write(path, digest, *z);
 }
