@@ -15,25 +15,28 @@
 
 namespace kiln {
 
-Result<std::string> read_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return make_error("cannot open " + path + ": " + std::strerror(errno));
-  std::string out;
+Status read_fd_to_end(int fd, std::string& out) {
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(out.size() + static_cast<size_t>(st.st_size));
   char buf[1 << 16];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      return make_error("cannot read " + path + ": " + std::strerror(e));
+      return make_error(std::strerror(errno));
     }
-    if (n == 0) break;
+    if (n == 0) return {};
     out.append(buf, static_cast<size_t>(n));
   }
+}
+
+Result<std::string> read_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return make_error("cannot open " + path + ": " + std::strerror(errno));
+  std::string out;
+  Status r = read_fd_to_end(fd, out);
   ::close(fd);
+  if (!r) return make_error("cannot read " + path + ": " + r.error().message);
   return out;
 }
 

@@ -17,6 +17,10 @@ namespace kiln {
 /// Reads a whole file into a string. Errors: missing or unreadable file.
 Result<std::string> read_file(const std::string& path);
 
+/// Reads `fd` from its position to the end, appending to `out` (reserving its size first when
+/// fstat gives one). Errors: read(2) failed (errno text). Does not close `fd`.
+Status read_fd_to_end(int fd, std::string& out);
+
 /// The distinct non-empty lines of a file, in first-seen order; empty when it cannot be read.
 /// (For files that several processes append lines to.)
 std::vector<std::string> read_distinct_lines(const std::string& path);

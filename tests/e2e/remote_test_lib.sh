@@ -168,3 +168,24 @@ store_stat() {
 import json,sys
 j=json.load(sys.stdin); print(j.get("stores",{}).get(sys.argv[1],{}).get(sys.argv[2],0))' "$2" "$3"
 }
+
+# build_b_from_remote REMOTE A_MISSES: checkout B at another path ($work/b-elsewhere) with an
+# empty local store ($work/store-b) builds against REMOTE; every compilation must be a hit
+# that came from the remote (A_MISSES of them), without warnings, and fixapp must equal A's
+# ($work/a, its output in $work/a.out). Leaves the shell in B; logs in $work/b.log, b.err.
+build_b_from_remote() {
+  local remote=$1 a_misses=$2
+  make_fixture "$work/b-elsewhere"
+  cd "$work/b-elsewhere"
+  KILN_DIR="$work/store-b" KILN_REMOTE="$remote" KILN_LOG="$work/b.log" cargo kiln build 2>"$work/b.err" ||
+    { cat "$work/b.err"; fail "build B"; }
+  local b_hits b_misses
+  b_hits=$(count hit "$work/b.log"); b_misses=$(count miss "$work/b.log")
+  echo "B: $b_hits hits, $b_misses misses"
+  [ "$b_misses" -eq 0 ] || { grep '\] miss' "$work/b.log"; fail "B missed"; }
+  [ "$b_hits" -eq "$a_misses" ] || fail "B: $b_hits hits for $a_misses compilations in A"
+  [ "$(grep -c '\] remote hit .* result ' "$work/b.log")" -eq "$a_misses" ] || fail "B's hits did not come from the remote"
+  [ "$(warnings "$work/b.err")" -eq 0 ] || { cat "$work/b.err"; fail "warnings in B"; }
+  cmp "$work/a/target/debug/fixapp" target/debug/fixapp || fail "fixapp differs between A and B"
+  ./target/debug/fixapp | cmp - "$work/a.out" || fail "fixapp output differs"
+}

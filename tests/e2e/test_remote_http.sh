@@ -31,18 +31,7 @@ done
 cp target/debug/fixapp "$work/fixapp.v1"
 
 # B: another path, another (empty) local store → all remote hits.
-make_fixture "$work/b-elsewhere"
-cd "$work/b-elsewhere"
-KILN_DIR="$work/store-b" KILN_REMOTE="$remote" KILN_LOG="$work/b.log" cargo kiln build 2>"$work/b.err" ||
-  { cat "$work/b.err"; fail "build B"; }
-b_hits=$(count hit "$work/b.log"); b_misses=$(count miss "$work/b.log")
-echo "B: $b_hits hits, $b_misses misses"
-[ "$b_misses" -eq 0 ] || { grep '\] miss' "$work/b.log"; fail "B missed"; }
-[ "$b_hits" -eq "$a_misses" ] || fail "B: $b_hits hits for $a_misses compilations in A"
-[ "$(grep -c '\] remote hit .* result ' "$work/b.log")" -eq "$a_misses" ] || fail "B's hits did not come from the remote"
-[ "$(warnings "$work/b.err")" -eq 0 ] || { cat "$work/b.err"; fail "warnings in B"; }
-cmp "$work/a/target/debug/fixapp" target/debug/fixapp || fail "fixapp differs between A and B"
-./target/debug/fixapp | cmp - "$work/a.out" || fail "fixapp output differs"
+build_b_from_remote "$remote" "$a_misses"
 [ "$(store_stat "$work/store-b" "http://127.0.0.1:$nginx_port/team/cache" hits)" -eq "$a_misses" ] ||
   fail "stats: remote hits of B"
 # The remote hits landed in B's local store: a rebuild needs no server.

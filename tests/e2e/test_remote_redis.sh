@@ -28,19 +28,8 @@ ttl=$(rcli ttl "$key")
 [ "$ttl" -gt 0 ] && [ "$ttl" -le 604800 ] || fail "TTL of $key is $ttl"
 ./target/debug/fixapp >"$work/a.out"
 
-make_fixture "$work/b-elsewhere"
-cd "$work/b-elsewhere"
-KILN_DIR="$work/store-b" KILN_REMOTE="$remote" KILN_LOG="$work/b.log" cargo kiln build 2>"$work/b.err" ||
-  { cat "$work/b.err"; fail "build B"; }
-b_hits=$(count hit "$work/b.log"); b_misses=$(count miss "$work/b.log")
-echo "B: $b_hits hits, $b_misses misses"
-[ "$b_misses" -eq 0 ] || { grep '\] miss' "$work/b.log"; fail "B missed"; }
-[ "$b_hits" -eq "$a_misses" ] || fail "B: $b_hits hits for $a_misses compilations in A"
-[ "$(grep -c '\] remote hit .* result ' "$work/b.log")" -eq "$a_misses" ] || fail "B's hits did not come from Redis"
-[ "$(warnings "$work/b.err")" -eq 0 ] || { cat "$work/b.err"; fail "warnings in B"; }
-cmp "$work/a/target/debug/fixapp" target/debug/fixapp || fail "fixapp differs between A and B"
-./target/debug/fixapp | cmp - "$work/a.out" || fail "fixapp output differs"
-# The build index A left on the server let cargo kiln fetch everything before cargo started:
+build_b_from_remote "$remote" "$a_misses"
+# The build index A left on the server let cargo kiln fetch everything beside cargo:
 # the remote hits are that process's, and each compilation then hit the local store.
 grep -q "^kiln: fetched [0-9]* of [0-9]* entries of the last build" "$work/b.err" ||
   { cat "$work/b.err"; fail "B did not prefetch A's build index"; }

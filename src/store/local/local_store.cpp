@@ -46,23 +46,10 @@ Result<std::optional<ReadFile>> read_store_file(const std::string& path) {
   }
   ReadFile f;
   struct stat st {};
-  if (::fstat(fd, &st) == 0) {
-    f.inode = st.st_ino;
-    if (st.st_size > 0) f.bytes.reserve(static_cast<size_t>(st.st_size));
-  }
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      return make_error("cannot read " + path + ": " + std::strerror(e));
-    }
-    if (n == 0) break;
-    f.bytes.append(buf, static_cast<size_t>(n));
-  }
+  if (::fstat(fd, &st) == 0) f.inode = st.st_ino;
+  Status r = read_fd_to_end(fd, f.bytes);
   ::close(fd);
+  if (!r) return make_error("cannot read " + path + ": " + r.error().message);
   return std::optional<ReadFile>(std::move(f));
 }
 
