@@ -24,7 +24,8 @@ cargo kiln build "$@" 2>"$work/cold.log" || { tail -20 "$work/cold.log"; exit 1;
 t1=$(secs)
 cargo clean -q
 t2=$(secs)
-cargo kiln build "$@" 2>"$work/warm.log" || { tail -20 "$work/warm.log"; exit 1; }
+rm -f "$work/warm.kiln-log"
+KILN_LOG="$work/warm.kiln-log" cargo kiln build "$@" 2>"$work/warm.log" || { tail -20 "$work/warm.log"; exit 1; }
 t3=$(secs)
 
 cold=$(echo "$t1 - $t0" | bc)
@@ -34,4 +35,12 @@ echo "ripgrep, cargo kiln build $*"
 printf '  cold (empty store):        %6.2f s   %s\n' "$cold" "$(grep '^kiln:' "$work/cold.log")"
 printf '  warm (after cargo clean):  %6.2f s   %s\n' "$warm" "$(grep '^kiln:' "$work/warm.log")"
 printf '  warm / cold:               %6.3f\n' "$(echo "$warm / $cold" | bc -l)"
+# A warm miss means a source differed from the cold build's: say which crates and which file.
+missed=$(sed -n 's/^\[[0-9]*\] miss \([^ ]*\) .*/\1/p' "$work/warm.kiln-log" | tr '\n' ' ')
+if [[ -n "$missed" ]]; then
+  cause=$(sed -n 's/^\[[0-9]*\]   set rejected: //p' "$work/warm.kiln-log" | head -1)
+  echo "  recompiled: ${missed% } — their sources differed from the cold build's;"
+  echo "  first difference: ${cause:-?}"
+  echo "  (a build script whose output is not reproducible makes its crate and its dependents miss)"
+fi
 kiln stats | sed 's/^/  /'
