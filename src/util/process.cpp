@@ -11,20 +11,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include "util/fs.h"
+
 extern char** environ;
 
 namespace kiln {
 
-void write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-}
+void write_all(int fd, std::string_view data) { (void)write_fd(fd, data); }
 
 static std::vector<char*> c_argv(const std::vector<std::string>& argv) {
   std::vector<char*> out;

@@ -115,23 +115,13 @@ Status LocalStore::write(const std::string& path, const Digest& digest, std::str
     fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   }
   if (fd < 0) return make_error("cannot create " + tmp + ": " + std::strerror(errno));
-  auto fail = [&](const char* what) -> Status {
-    int e = errno;
+  auto fail = [&](const char* what, std::string why = {}) -> Status {
+    if (why.empty()) why = std::strerror(errno);
     if (fd >= 0) ::close(fd);
     ::unlink(tmp.c_str());
-    return make_error(std::string("cannot ") + what + " " + tmp + ": " + std::strerror(e));
+    return make_error(std::string("cannot ") + what + " " + tmp + ": " + why);
   };
-  const char* p = data.data();
-  size_t left = data.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("write");
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
+  if (auto w = write_fd(fd, data); !w) return fail("write", w.error().message);
   struct stat st {};
   if (::fstat(fd, &st) != 0) return fail("stat");
   int c = ::close(fd);
