@@ -7,11 +7,11 @@
 // (core/prefetch.h), written after it ends.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
-#include <algorithm>
 #include <thread>
 
 #include "cli/commands.h"

@@ -36,7 +36,6 @@ std::vector<Digest> index_keys(const std::optional<ActionResult>& index) {
 std::unique_ptr<Prefetch> Prefetch::start(const Config& cfg, const Digest& index_key, int threads,
                                           const std::string& dir) {
   std::unique_ptr<Prefetch> p(new Prefetch());
-  p->t0_ = now_ms();
   p->chains_.push_back(make_store_chain(cfg));
   TieredStore* tiered = p->chains_[0].tiered();
   if (!tiered) return nullptr;
@@ -45,7 +44,6 @@ std::unique_ptr<Prefetch> Prefetch::start(const Config& cfg, const Digest& index
   auto index = tiered->get_remote_action(index_key);
   debug("build index " + index_key.hex() + (index ? " found" : " not found"));
   p->keys_ = index_keys(index);
-  p->report_.found = index.has_value();
   p->report_.listed = p->keys_.size();
   if (p->keys_.empty() || !make_dirs(dir)) return nullptr;
   p->dir_ = dir;
@@ -89,7 +87,6 @@ PrefetchReport Prefetch::finish() {
   for (auto& c : chains_)
     if (c.tiered())
       for (size_t i = 0; i < c.tiered()->remote_count(); ++i) report_.bytes_down += c.tiered()->counters(i).bytes_down;
-  report_.ms = now_ms() - t0_;
   return report_;
 }
 

@@ -27,11 +27,9 @@ namespace kiln {
 
 /// What a prefetch did.
 struct PrefetchReport {
-  bool found = false;       // an index was found under the key
-  size_t listed = 0;        // keys it lists
+  size_t listed = 0;        // keys the index lists
   size_t present = 0;       // entries now in the local store (fetched or already there)
   uint64_t bytes_down = 0;  // bytes downloaded from remotes
-  double ms = 0;            // wall time, start() to finish()
 };
 
 class Prefetch {
@@ -58,7 +56,6 @@ class Prefetch {
   std::atomic<size_t> next_{0}, present_{0};
   std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;
-  double t0_ = 0;
   bool finished_ = false;
   PrefetchReport report_;
 };
