@@ -169,6 +169,21 @@ import json,sys
 j=json.load(sys.stdin); print(j.get("stores",{}).get(sys.argv[1],{}).get(sys.argv[2],0))' "$2" "$3"
 }
 
+# build_a_uploading REMOTE: checkout A ($work/a) with its own local store ($work/store-a)
+# builds cold against REMOTE, uploading; it must compile for real and warn about nothing.
+# Sets a_misses; leaves the shell in A; logs in $work/a.log, a.err.
+build_a_uploading() {
+  local remote=$1
+  make_fixture "$work/a"
+  cd "$work/a"
+  KILN_DIR="$work/store-a" KILN_REMOTE="$remote" KILN_LOG="$work/a.log" cargo kiln build 2>"$work/a.err" ||
+    { cat "$work/a.err"; fail "build A"; }
+  a_misses=$(count miss "$work/a.log")
+  echo "A: $a_misses misses, $(count hit "$work/a.log") hits"
+  [ "$a_misses" -ge 4 ] || fail "expected a real cold build in A"
+  [ "$(warnings "$work/a.err")" -eq 0 ] || { cat "$work/a.err"; fail "warnings in A"; }
+}
+
 # build_b_from_remote REMOTE A_MISSES: checkout B at another path ($work/b-elsewhere) with an
 # empty local store ($work/store-b) builds against REMOTE; every compilation must be a hit
 # that came from the remote (A_MISSES of them), without warnings, and fixapp must equal A's

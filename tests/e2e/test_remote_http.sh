@@ -11,14 +11,7 @@ remote="http://127.0.0.1:$nginx_port/team/cache"
 data="$work/nginx/data/team/cache"
 
 # A: cold build, uploads.
-make_fixture "$work/a"
-cd "$work/a"
-KILN_DIR="$work/store-a" KILN_REMOTE="$remote" KILN_LOG="$work/a.log" cargo kiln build 2>"$work/a.err" ||
-  { cat "$work/a.err"; fail "build A"; }
-a_misses=$(count miss "$work/a.log")
-echo "A: $a_misses misses, $(count hit "$work/a.log") hits"
-[ "$a_misses" -ge 4 ] || fail "expected a real cold build in A"
-[ "$(warnings "$work/a.err")" -eq 0 ] || { cat "$work/a.err"; fail "warnings in A"; }
+build_a_uploading "$remote"
 n_ac=$(ls "$data/ac" | wc -l); n_cas=$(ls "$data/cas" | wc -l)
 echo "remote: $n_ac action entries, $n_cas blobs"
 [ "$n_cas" -ge "$a_misses" ] || fail "blobs missing on the remote"

@@ -11,14 +11,7 @@ start_redis "$work/redis"
 remote="redis://127.0.0.1:$redis_port/2?ttl=7d"
 rcli() { redis-cli -h 127.0.0.1 -p "$redis_port" -n 2 "$@"; }
 
-make_fixture "$work/a"
-cd "$work/a"
-KILN_DIR="$work/store-a" KILN_REMOTE="$remote" KILN_LOG="$work/a.log" cargo kiln build 2>"$work/a.err" ||
-  { cat "$work/a.err"; fail "build A"; }
-a_misses=$(count miss "$work/a.log")
-echo "A: $a_misses misses, $(count hit "$work/a.log") hits"
-[ "$a_misses" -ge 4 ] || fail "expected a real cold build in A"
-[ "$(warnings "$work/a.err")" -eq 0 ] || { cat "$work/a.err"; fail "warnings in A"; }
+build_a_uploading "$remote"
 n_ac=$(rcli --scan --pattern 'kiln:ac:*' | wc -l); n_cas=$(rcli --scan --pattern 'kiln:cas:*' | wc -l)
 echo "redis db 2: $n_ac action entries, $n_cas blobs"
 [ "$n_cas" -ge "$a_misses" ] || fail "blobs missing in Redis"
