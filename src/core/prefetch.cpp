@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "store/tiered_store.h"
@@ -71,8 +73,12 @@ std::unique_ptr<Prefetch> Prefetch::start(const Config& cfg, const Digest& index
 void Prefetch::work(size_t chain) {
   Store& store = chains_[chain].store();
   for (size_t i; !stop_.load() && (i = next_.fetch_add(1)) < keys_.size();) {
+    double t0 = now_ms();
     auto e = store.get_action(keys_[i]);  // a remote entry is copied locally, a result's blobs first
     if (e && *e) present_.fetch_add(1);
+    if (debug_enabled())
+      debug("prefetch " + std::to_string(i) + " " + keys_[i].hex() + (e && *e ? " in " : " missing after ") +
+            std::to_string(int(now_ms() - t0)) + " ms");
     ::unlink(planned_path(dir_, keys_[i]).c_str());  // a waiting compilation looks again
   }
 }
@@ -84,6 +90,8 @@ PrefetchReport Prefetch::finish() {
   for (auto& t : threads_) t.join();
   (void)remove_all(dir_);
   report_.present = present_.load();
+  debug("prefetch finished: " + std::to_string(report_.present) + " of " + std::to_string(keys_.size()) +
+        " present, " + std::to_string(std::min(next_.load(), keys_.size())) + " started");
   for (auto& c : chains_)
     if (c.tiered())
       for (size_t i = 0; i < c.tiered()->remote_count(); ++i) report_.bytes_down += c.tiered()->counters(i).bytes_down;

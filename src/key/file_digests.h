@@ -13,9 +13,10 @@
 namespace kiln {
 
 /// Digest of the file at `path`, from its xattr when size and mtime match, else hashed. With
-/// `remember`, the digest is written to the xattr when the file is old enough — callers pass
-/// true only for build outputs (files under the target dir), never for system files such as
-/// the linker. Errors: the file cannot be read.
+/// `remember`, the digest is written to the xattr when the file is old enough (failures, e.g. a
+/// read-only toolchain, are ignored) — callers pass true for build outputs (files under the
+/// target dir) and the sysroot's libraries, never for other files such as the linker or
+/// registry sources. Errors: the file cannot be read.
 Result<Digest> file_digest(const std::string& path, bool remember = false);
 
 /// Records `digest` as the content digest of `path` (after kiln wrote the file itself).

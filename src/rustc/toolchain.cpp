@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "key/file_digests.h"
 #include "util/fs.h"
 #include "util/process.h"
 
@@ -15,7 +16,9 @@ std::string trim(std::string s) {
   return s;
 }
 
-// Digest of every library file in the sysroot that rustc may load or link.
+// Digest of every library file in the sysroot that rustc may load or link. Each file's digest
+// is remembered on the file (key/file_digests.h): a toolchain's files are written once by its
+// installer, so a fresh store on a machine that ran kiln before need not read ~0.5 GB again.
 Result<Digest> hash_sysroot(const std::string& sysroot) {
   std::vector<std::string> files;
   std::string libdir = sysroot + "/lib";
@@ -33,7 +36,7 @@ Result<Digest> hash_sysroot(const std::string& sysroot) {
   std::sort(files.begin(), files.end());
   Sha256 h;
   for (const auto& rel : files) {
-    auto d = sha256_file(sysroot + "/" + rel);
+    auto d = file_digest(sysroot + "/" + rel, /*remember=*/true);
     if (!d) return d.error();
     h.field(rel);
     h.field(d->hex());
