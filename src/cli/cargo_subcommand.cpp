@@ -125,8 +125,14 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
     std::vector<Digest> keys = read_used_keys(index_file);
     ::unlink(index_file.c_str());
     if (!keys.empty() && result) {
-      StoreChain stores = make_store_chain(pre_cfg);
-      if (auto st = put_index(stores.store(), *index_key, keys); !st) debug("build index: " + st.error().message);
+      if (prefetch && prefetch->index_lists_exactly(keys)) {
+        debug("build index unchanged: not stored again");
+      } else {
+        StoreChain stores = make_store_chain(pre_cfg);
+        bool pack_workspace = parse_upload_policy(pre_cfg.upload) == UploadPolicy::All;
+        if (auto st = put_index(stores.store(), stores.local(), *index_key, keys, pack_workspace); !st)
+          debug("build index: " + st.error().message);
+      }
     }
   }
   if (!warnings_file.empty()) {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "core/index_pack.h"
 #include "util/fs.h"
 #include "util/log.h"
 
@@ -57,7 +58,8 @@ std::vector<Digest> read_used_keys(const std::string& path) {
   return out;
 }
 
-Status put_index(Store& store, const Digest& index_key, const std::vector<Digest>& keys) {
+Status put_index(Store& store, Store& local, const Digest& index_key, const std::vector<Digest>& keys,
+                 bool pack_workspace_members) {
   nlohmann::json j;
   j["version"] = 1;
   j["keys"] = nlohmann::json::array();
@@ -67,6 +69,13 @@ Status put_index(Store& store, const Digest& index_key, const std::vector<Digest
   entry.meta.crate_name = "(build index)";
   entry.meta.created_unix = static_cast<int64_t>(::time(nullptr));
   entry.meta.payload = j.dump();
+  if (auto pack = encode_index_pack(collect_index_pack(local, keys, pack_workspace_members))) {
+    Digest d = sha256(*pack);
+    if (auto st = store.put_blob(d, *pack); st)
+      entry.output_files.push_back(OutputFile{kIndexPackPath, d, static_cast<int64_t>(pack->size()), false});
+    else
+      debug("build index: pack not stored: " + st.error().message);
+  }
   return store.put_action(index_key, entry);
 }
 

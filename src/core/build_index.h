@@ -9,10 +9,12 @@
 //   during the build  each wrapper process appends the keys it read or wrote (manifest key,
 //                     result key) to $KILN_INDEX_FILE, a temp file `cargo kiln` created;
 //   after the build   `cargo kiln` stores an entry of kind "index" listing those keys under
-//                     the index key, locally and on every writable remote;
-//   before the next   `cargo kiln` reads the index from the remotes (one request; the
-//                     newest index is there) and fetches each listed entry — and a result's
-//                     blobs — into the local store beside cargo (core/prefetch.h).
+//                     the index key, locally and on every writable remote, with one output
+//                     file: the pack of those entries and their small blobs (core/index_pack.h);
+//   before the next   `cargo kiln` reads the index and its pack from the remotes (two
+//                     requests; the newest index is there), and brings each listed entry —
+//                     and a result's other blobs — into the local store beside cargo
+//                     (core/prefetch.h).
 //
 // The index key names "this project, this command, this toolchain": the cargo arguments, the
 // digest of Cargo.lock (or of the Cargo.toml files before there is one), `rustc -vV`, and the
@@ -44,7 +46,14 @@ std::optional<Digest> compute_index_key(const std::vector<std::string>& cargo_ar
 /// The distinct keys in a file written by note_used_keys, in first-use order (bad lines skipped).
 std::vector<Digest> read_used_keys(const std::string& path);
 
-/// Stores an index entry listing `keys` under `index_key`. Errors: the store's.
-Status put_index(Store& store, const Digest& index_key, const std::vector<Digest>& keys);
+/// The name of the index entry's output file that holds its pack.
+inline constexpr const char* kIndexPackPath = "index.pack";
+
+/// Stores in `store` an index entry listing `keys` under `index_key`, after its pack: the
+/// entries and small blobs `local` has for those keys (workspace members' only with
+/// `pack_workspace_members`, so that upload = dependencies keeps them off the servers).
+/// Errors: the store's (a pack that cannot be made is left out).
+Status put_index(Store& store, Store& local, const Digest& index_key, const std::vector<Digest>& keys,
+                 bool pack_workspace_members);
 
 }  // namespace kiln

@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "core/build_index.h"
 #include "store/tiered_store.h"
 #include "util/clock.h"
 #include "util/fs.h"
@@ -48,6 +50,18 @@ std::unique_ptr<Prefetch> Prefetch::start(const Config& cfg, const Digest& index
   p->keys_ = index_keys(index);
   p->report_.listed = p->keys_.size();
   if (p->keys_.empty() || !make_dirs(dir)) return nullptr;
+  for (const auto& of : index->output_files) {
+    if (of.path != kIndexPackPath) continue;
+    auto bytes = tiered->get_remote_blob(of.digest);
+    auto pack = bytes ? decode_index_pack(*bytes) : Result<IndexPack>(make_error("not on the remotes"));
+    if (pack) {
+      p->pack_ = std::move(*pack);
+      p->has_pack_ = true;
+    }
+    debug("build index pack " + of.digest.hex() + ": " +
+          (pack ? std::to_string(p->pack_.entries.size()) + " entries, " + std::to_string(p->pack_.blobs.size()) + " blobs"
+                : pack.error().message));
+  }
   p->dir_ = dir;
   for (const auto& k : p->keys_) {
     int fd = ::open(planned_path(dir, k).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
@@ -70,14 +84,27 @@ std::unique_ptr<Prefetch> Prefetch::start(const Config& cfg, const Digest& index
   return p;
 }
 
+bool Prefetch::fetch(size_t chain, const Digest& key) {
+  StoreChain& c = chains_[chain];
+  auto packed = pack_.entries.find(key);
+  if (packed == pack_.entries.end()) {
+    auto e = c.store().get_action(key);  // a remote entry is copied locally, a result's blobs first
+    return e && *e;
+  }
+  if (auto have = c.local().get_action(key); have && *have) return true;
+  for (const auto& of : packed->second.output_files)
+    if (auto blob = pack_.blobs.find(of.digest); blob != pack_.blobs.end())
+      if (auto have = c.local().has_blob(of.digest); have && !*have) (void)c.local().put_blob(of.digest, blob->second);
+  return c.tiered()->import_entry(key, packed->second);  // the larger blobs from the remotes
+}
+
 void Prefetch::work(size_t chain) {
-  Store& store = chains_[chain].store();
   for (size_t i; !stop_.load() && (i = next_.fetch_add(1)) < keys_.size();) {
     double t0 = now_ms();
-    auto e = store.get_action(keys_[i]);  // a remote entry is copied locally, a result's blobs first
-    if (e && *e) present_.fetch_add(1);
+    bool ok = fetch(chain, keys_[i]);
+    if (ok) present_.fetch_add(1);
     if (debug_enabled())
-      debug("prefetch " + std::to_string(i) + " " + keys_[i].hex() + (e && *e ? " in " : " missing after ") +
+      debug("prefetch " + std::to_string(i) + " " + keys_[i].hex() + (ok ? " in " : " missing after ") +
             std::to_string(int(now_ms() - t0)) + " ms");
     ::unlink(planned_path(dir_, keys_[i]).c_str());  // a waiting compilation looks again
   }
@@ -96,6 +123,12 @@ PrefetchReport Prefetch::finish() {
     if (c.tiered())
       for (size_t i = 0; i < c.tiered()->remote_count(); ++i) report_.bytes_down += c.tiered()->counters(i).bytes_down;
   return report_;
+}
+
+bool Prefetch::index_lists_exactly(const std::vector<Digest>& keys) const {
+  if (!has_pack_) return false;
+  std::set<Digest> listed(keys_.begin(), keys_.end()), used(keys.begin(), keys.end());
+  return listed == used;
 }
 
 Prefetch::~Prefetch() { finish(); }

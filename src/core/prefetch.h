@@ -1,8 +1,9 @@
 // Prefetching a build index (core/build_index.h) beside cargo.
 //
-// `cargo kiln` reads the index of the build it is about to run from the remotes and starts
-// cargo at once; two to four threads fetch the listed entries (with their blobs) into the
-// local store meanwhile, in the order the last build used them — which is about the order
+// `cargo kiln` reads the index of the build it is about to run, and its pack
+// (core/index_pack.h), from the remotes and starts cargo at once; two to four threads bring
+// the listed entries (with their blobs: the small ones from the pack, the others fetched) into
+// the local store meanwhile, in the order the last build used them — which is about the order
 // this build needs them. So the download overlaps cargo's own start-up and the first
 // compilations instead of preceding them.
 //
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/index_pack.h"
 #include "store/store_factory.h"
 #include "util/digest.h"
 
@@ -46,12 +48,20 @@ class Prefetch {
   /// Stops fetching, waits for the threads, removes the directory; the report.
   PrefetchReport finish();
 
+  /// True when the index read had a pack and lists the same keys as `keys` (in any order):
+  /// storing the index again would change nothing a next build uses.
+  bool index_lists_exactly(const std::vector<Digest>& keys) const;
+
  private:
   Prefetch() = default;
   void work(size_t chain);
+  /// Brings the entry under `key` into the local store through chains_[chain]; true when it is there.
+  bool fetch(size_t chain, const Digest& key);
 
   std::vector<StoreChain> chains_;  // one per thread; [0] also read the index
   std::vector<Digest> keys_;
+  IndexPack pack_;  // read-only once the threads run
+  bool has_pack_ = false;
   std::string dir_;
   std::atomic<size_t> next_{0}, present_{0};
   std::atomic<bool> stop_{false};

@@ -134,6 +134,41 @@ std::optional<ActionResult> TieredStore::get_remote_action(const Digest& key) {
   return std::nullopt;
 }
 
+std::optional<std::string> TieredStore::get_remote_blob(const Digest& digest) {
+  for (auto& rp : remotes_) {
+    Remote& r = *rp;
+    if (!r.readable()) continue;
+    auto got = r.store->get_blob(digest);
+    if (!got) {
+      fail(r, got.error());
+      continue;
+    }
+    if (!*got) continue;
+    r.counters.bytes_down += (*got)->size();
+    return std::move(**got);
+  }
+  return std::nullopt;
+}
+
+bool TieredStore::import_entry(const Digest& key, const ActionResult& entry) {
+  if (entry.meta.kind == "result") {
+    Remote* from = nullptr;
+    for (auto& rp : remotes_)
+      if (rp->readable() && fetch_blobs(*rp, entry)) {
+        from = rp.get();
+        break;
+      }
+    if (!from) return false;
+    ++from->counters.hits;
+    debug("remote hit " + from->name + " result " + key.hex() + " (index pack)");
+  }
+  if (auto s = local_.put_action(key, entry); !s) {
+    debug("local store: " + s.error().message);
+    return false;
+  }
+  return true;
+}
+
 std::optional<ActionResult> TieredStore::ask_remote(Remote& r, const Digest& key) {
   auto got = r.store->get_action(key);
   if (!got) {

@@ -88,6 +88,17 @@ class TieredStore : public Store {
   /// is on the server). nullopt when no remote has it or none can be read.
   std::optional<ActionResult> get_remote_action(const Digest& key);
 
+  /// The blob with `digest` from the first readable remote that has it, checked against the
+  /// digest and not copied into the local store (for blobs only this process reads, like a
+  /// build index's pack). nullopt when no remote has it or none can be read.
+  std::optional<std::string> get_remote_blob(const Digest& digest);
+
+  /// Brings into the local store an entry a remote gave by other means than its key (a build
+  /// index's pack): a `result` entry's blobs the local store lacks are fetched from the first
+  /// readable remote that has them all, then the entry is written locally. False when no
+  /// remote has the blobs (nothing written).
+  bool import_entry(const Digest& key, const ActionResult& entry);
+
   /// Called with the key of an entry the local store lacks, before the remotes are asked; when
   /// it returns true the local store is looked at again first (core/prefetch.h: the entry may
   /// be on its way from a prefetch).

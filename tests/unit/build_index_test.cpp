@@ -1,15 +1,18 @@
 // Tests of the build index (src/core/build_index.h): the keys wrapper processes note are read
 // back once each, in first-use order; the index key changes with every part of its identity
 // (cargo arguments, Cargo.lock — or Cargo.toml before there is a lock —, toolchain, RUSTFLAGS);
-// an index entry round-trips through a store. Prefetching against real servers is covered by
+// an index entry round-trips through a store with its pack, which carries the entries and
+// small blobs (workspace members' only when allowed) and is rejected when tampered with. Prefetching against real servers is covered by
 // tests/e2e/test_remote_redis.sh and test_remote_http.sh.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "core/build_index.h"
+#include "core/index_pack.h"
 #include "store/local/local_store.h"
 #include "test_support.h"
+#include "util/compress.h"
 #include "util/fs.h"
 
 namespace kiln {
@@ -71,13 +74,84 @@ TEST(BuildIndex, EntryRoundTripsThroughAStore) {
   LocalStore store(tmp / "store");
   Digest key = sha256("index key");
   std::vector<Digest> keys = {sha256("m"), sha256("r")};
-  ASSERT_TRUE(put_index(store, key, keys).ok());
+  ASSERT_TRUE(put_index(store, store, key, keys, true).ok());
   auto e = store.get_action(key);
   ASSERT_TRUE(e.ok() && e->has_value());
   EXPECT_EQ((*e)->meta.kind, "index");
-  EXPECT_TRUE((*e)->output_files.empty());
   auto j = nlohmann::json::parse((*e)->meta.payload);
   EXPECT_EQ(j["keys"], (nlohmann::json{keys[0].hex(), keys[1].hex()}));
+  // The store has neither entry: the pack is empty, but there.
+  ASSERT_EQ((*e)->output_files.size(), 1u);
+  EXPECT_EQ((*e)->output_files[0].path, kIndexPackPath);
+}
+
+// A result entry of `crate` with one output per blob in `blobs`, stored with its blobs.
+Digest put_result(Store& store, const std::string& crate, const std::vector<std::string>& blobs, bool workspace) {
+  ActionResult r;
+  r.meta.crate_name = crate;
+  r.meta.workspace_member = workspace;
+  for (const auto& b : blobs) {
+    EXPECT_TRUE(store.put_blob(sha256(b), b).ok());
+    r.output_files.push_back(OutputFile{crate + "-" + std::to_string(r.output_files.size()), sha256(b),
+                                        static_cast<int64_t>(b.size()), false});
+  }
+  Digest key = sha256("result " + crate);
+  EXPECT_TRUE(store.put_action(key, r).ok());
+  return key;
+}
+
+TEST(BuildIndex, PackCarriesEntriesAndSmallBlobsButNotWorkspaceMembersWhenAsked) {
+  testing::TempDir tmp;
+  LocalStore store(tmp / "store");
+  std::string small = "small rmeta", big(kPackBlobMax + 1, 'x'), own = "private code";
+  Digest dep = put_result(store, "dep", {small, big}, false);
+  Digest mine = put_result(store, "mine", {own}, true);
+  ActionResult manifest;
+  manifest.meta.kind = "manifest";
+  manifest.meta.payload = "{}";
+  Digest mkey = sha256("manifest key");
+  ASSERT_TRUE(store.put_action(mkey, manifest).ok());
+  std::vector<Digest> keys = {mkey, dep, mine, sha256("not in the store")};
+
+  for (bool with_workspace : {true, false}) {
+    Digest index_key = sha256(with_workspace ? "all" : "deps");
+    ASSERT_TRUE(put_index(store, store, index_key, keys, with_workspace).ok());
+    auto e = store.get_action(index_key);
+    ASSERT_TRUE(e.ok() && e->has_value());
+    ASSERT_EQ((*e)->output_files.size(), 1u);
+    auto bytes = store.get_blob((*e)->output_files[0].digest);
+    ASSERT_TRUE(bytes.ok() && bytes->has_value());
+    auto pack = decode_index_pack(**bytes);
+    ASSERT_TRUE(pack.ok()) << pack.error().message;
+    EXPECT_TRUE(pack->entries.count(mkey));
+    EXPECT_TRUE(pack->entries.count(dep));
+    EXPECT_EQ(pack->entries.count(mine), with_workspace ? 1u : 0u);
+    EXPECT_EQ(pack->entries.size(), with_workspace ? 3u : 2u);
+    EXPECT_EQ(pack->blobs.count(sha256(small)), 1u);
+    EXPECT_EQ(pack->blobs.count(sha256(big)), 0u) << "large blobs are fetched on their own";
+    EXPECT_EQ(pack->blobs.count(sha256(own)), with_workspace ? 1u : 0u);
+    EXPECT_EQ(pack->entries.at(dep).meta.crate_name, "dep");
+  }
+}
+
+TEST(IndexPack, RejectsTamperedOrMalformedBytes) {
+  IndexPack pack;
+  pack.blobs.emplace(sha256("abc"), "abd");  // content that does not match its digest
+  auto bytes = encode_index_pack(pack);
+  ASSERT_TRUE(bytes.ok());
+  auto decoded = decode_index_pack(*bytes);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_NE(decoded.error().message.find("does not match"), std::string::npos);
+  EXPECT_FALSE(decode_index_pack("not zstd").ok());
+  auto garbage = zstd_compress(std::string("\x0a\xff\xff\xff", 4));
+  ASSERT_TRUE(garbage.ok());
+  EXPECT_FALSE(decode_index_pack(*garbage).ok());
+  IndexPack empty;
+  auto e = encode_index_pack(empty);
+  ASSERT_TRUE(e.ok());
+  auto back = decode_index_pack(*e);
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(back->entries.empty() && back->blobs.empty());
 }
 
 }  // namespace
