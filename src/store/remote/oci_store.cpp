@@ -234,8 +234,6 @@ OciStore::OciStore(const RemoteUrl& url, const OciOptions& options, bool tls, st
     std::string id = sha256(origin_ + "\n" + repository + "\n" + user + "\n" + password).hex().substr(0, 32);
     auth_.use_cache_file(path_join(options_.auth_cache_dir, id), wall_ns() / 1000000000);
   }
-  global_init();
-  curl_ = curl::easy_init();
 }
 
 OciStore::~OciStore() {
@@ -245,8 +243,12 @@ OciStore::~OciStore() {
 std::string OciStore::blob_url(const Digest& d) const { return api_ + "/blobs/sha256:" + d.hex(); }
 
 Result<OciStore::Response> OciStore::send(const Request& r, const std::string& authorization) {
+  if (!curl_) {  // on first use: a hit served locally never loads libcurl (util/curl_api.h)
+    global_init();
+    curl_ = curl::easy_init();
+  }
   auto* c = static_cast<CURL*>(curl_);
-  if (!c) return make_error("libcurl could not be initialized");
+  if (!c) return make_error("libcurl could not be initialized" + (curl::api() ? std::string() : ": " + curl::load_error()));
   curl::easy_reset(c);  // keeps the connection cache
   Response resp;
   Upload up{r.body};

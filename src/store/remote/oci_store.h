@@ -25,7 +25,8 @@
 //            $SSL_CERT_FILE, else libcurl's default.
 //   timeouts connect and request bounded by timeout_ms; blob transfers instead abort when
 //            slower than 1 KiB/s for that long. Timeouts come back as timeout_error (health.h).
-// One libcurl easy handle per store, reused so requests share a keep-alive connection.
+// One libcurl easy handle per store, made on the first request (a hit served locally never
+// loads libcurl) and reused so requests share a keep-alive connection.
 #pragma once
 
 #include <memory>
