@@ -38,8 +38,7 @@ class Store {
   virtual Status put_blob(const Digest& digest, std::string_view data) = 0;
 
   /// Stores a copy of a blob fetched from another store (a remote), which can be fetched again:
-  /// a store may trade size for speed here (the local store compresses it with LZ4's fast
-  /// acceleration). Defaults to put_blob.
+  /// a store may trade size for speed here (the local store keeps it uncompressed). Defaults to put_blob.
   virtual Status put_fetched_blob(const Digest& digest, std::string_view data) { return put_blob(digest, data); }
 
   /// True when the store holds the blob.

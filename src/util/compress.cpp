@@ -5,6 +5,7 @@
 #include <lz4frame.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include <memory>
@@ -81,6 +82,36 @@ Result<std::string> lz4_compress(std::string_view data, int acceleration) {
   size_t n = LZ4F_compressFrame(out.data(), out.size(), data.data(), data.size(), &prefs);
   if (LZ4F_isError(n)) return make_error(std::string("lz4 compress: ") + LZ4F_getErrorName(n));
   out.resize(n);
+  return out;
+}
+
+Result<std::string> lz4_store(std::string_view data) {
+  // The frame header from LZ4F (it carries a checksum of itself), then the blocks by hand: a
+  // little-endian size with the high bit set ("uncompressed"), the bytes; an empty EndMark.
+  LZ4F_preferences_t prefs{};
+  prefs.frameInfo.contentSize = data.size();
+  prefs.frameInfo.blockSizeID = LZ4F_max256KB;
+  prefs.frameInfo.blockMode = LZ4F_blockIndependent;
+  LZ4F_cctx* raw = nullptr;
+  if (LZ4F_isError(LZ4F_createCompressionContext(&raw, LZ4F_VERSION)))
+    return make_error("lz4: cannot create a compression context");
+  std::unique_ptr<LZ4F_cctx, LZ4F_errorCode_t (*)(LZ4F_cctx*)> ctx(raw, LZ4F_freeCompressionContext);
+  char header[LZ4F_HEADER_SIZE_MAX];
+  size_t h = LZ4F_compressBegin(ctx.get(), header, sizeof header, &prefs);
+  if (LZ4F_isError(h)) return make_error(std::string("lz4 frame header: ") + LZ4F_getErrorName(h));
+  constexpr size_t kBlock = 256 * 1024;
+  std::string out;
+  out.reserve(h + data.size() + 4 * (data.size() / kBlock + 2));
+  out.append(header, h);
+  auto put_u32 = [&out](uint32_t v) {
+    for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  for (size_t pos = 0; pos < data.size(); pos += kBlock) {
+    size_t n = std::min(kBlock, data.size() - pos);
+    put_u32(static_cast<uint32_t>(n) | 0x80000000u);
+    out.append(data.data() + pos, n);
+  }
+  put_u32(0);
   return out;
 }
 

@@ -25,6 +25,10 @@ Result<std::string> zstd_decompress(std::string_view data);
 /// 0.43 GB/s to 2.26× by default; `lz4 -b1 --fast=64`). Errors: LZ4 failure.
 Result<std::string> lz4_compress(std::string_view data, int acceleration = 1);
 
+/// Wraps `data` uncompressed in one LZ4 frame (256 KiB blocks stored with the format's
+/// "uncompressed" flag): any LZ4 reader reads it back, at the cost of a copy each way instead
+/// of compressing. For blobs that can be fetched again. Errors: LZ4 failure.
+Result<std::string> lz4_store(std::string_view data);
 /// Decompresses one or more LZ4 frames. Errors: corrupt or truncated input.
 Result<std::string> lz4_decompress(std::string_view data);
 

@@ -195,19 +195,19 @@ Result<bool> LocalStore::restore_blob(const Digest& digest, const std::string& p
   return true;
 }
 
-Status LocalStore::put_blob(const Digest& digest, std::string_view data) { return put_blob_at(digest, data, 1); }
+Status LocalStore::put_blob(const Digest& digest, std::string_view data) { return put_blob_as(digest, data, false); }
 
 Status LocalStore::put_fetched_blob(const Digest& digest, std::string_view data) {
-  return put_blob_at(digest, data, kFetchedAcceleration);
+  return put_blob_as(digest, data, true);
 }
 
-Status LocalStore::put_blob_at(const Digest& digest, std::string_view data, int acceleration) {
+Status LocalStore::put_blob_as(const Digest& digest, std::string_view data, bool fetched) {
   std::string path = blob_path(digest);
   if (path_exists(path)) {
     touch(path);
     return {};
   }
-  auto z = lz4_compress(data, acceleration);
+  auto z = fetched ? lz4_store(data) : lz4_compress(data);
   if (!z) return z.error();
   return write(path, digest, *z);
 }

@@ -33,9 +33,9 @@ class LocalStore : public Store {
   Status put_action(const Digest& key, const ActionResult& result) override;
   Result<std::optional<std::string>> get_blob(const Digest& digest) override;
   Status put_blob(const Digest& digest, std::string_view data) override;
-  /// A remote's blob: LZ4 at acceleration kFetchedAcceleration (faster to write, larger).
+  /// A remote's blob, stored uncompressed in an LZ4 frame (lz4_store): no compressing on the
+  /// way in nor decompressing on restore, for about 1.4–2.3× the disk space of put_blob.
   Status put_fetched_blob(const Digest& digest, std::string_view data) override;
-  static constexpr int kFetchedAcceleration = 64;
   Result<bool> has_blob(const Digest& digest) override;
   /// Streams the blob into `path` (local/blob_stream.h); a corrupt blob is removed and counted.
   Result<bool> restore_blob(const Digest& digest, const std::string& path, bool executable) override;
@@ -57,7 +57,7 @@ class LocalStore : public Store {
 
  private:
   Status write(const std::string& path, const Digest& digest, std::string_view data);
-  Status put_blob_at(const Digest& digest, std::string_view data, int acceleration);
+  Status put_blob_as(const Digest& digest, std::string_view data, bool fetched);
   void discard_corrupt(const std::string& path, const Digest& digest, uint64_t inode, const std::string& why);
 
   std::string dir_;
