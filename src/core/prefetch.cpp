@@ -94,7 +94,7 @@ bool Prefetch::fetch(size_t chain, const Digest& key) {
   if (auto have = c.local().get_action(key); have && *have) return true;
   for (const auto& of : packed->second.output_files)
     if (auto blob = pack_.blobs.find(of.digest); blob != pack_.blobs.end())
-      if (auto have = c.local().has_blob(of.digest); have && !*have) (void)c.local().put_blob(of.digest, blob->second);
+      if (auto have = c.local().has_blob(of.digest); have && !*have) (void)c.local().put_fetched_blob(of.digest, blob->second);
   return c.tiered()->import_entry(key, packed->second);  // the larger blobs from the remotes
 }
 
