@@ -212,20 +212,10 @@ void TieredStore::merge_remote_manifests(const Digest& key, ActionResult& local_
 Result<std::optional<std::string>> TieredStore::get_blob(const Digest& digest) {
   auto local = local_.get_blob(digest);
   if (local && *local) return local;
-  for (auto& rp : remotes_) {
-    Remote& r = *rp;
-    if (!r.readable()) continue;
-    auto got = r.store->get_blob(digest);
-    if (!got) {
-      fail(r, got.error());
-      continue;
-    }
-    if (!*got) continue;
-    r.counters.bytes_down += (*got)->size();
-    if (auto s = local_.put_fetched_blob(digest, **got); !s) debug("local store: " + s.error().message);
-    return got;
-  }
-  return local;
+  auto got = get_remote_blob(digest);
+  if (!got) return local;
+  if (auto s = local_.put_fetched_blob(digest, *got); !s) debug("local store: " + s.error().message);
+  return std::optional<std::string>(std::move(*got));
 }
 
 Result<bool> TieredStore::restore_blob(const Digest& digest, const std::string& path, bool executable) {
