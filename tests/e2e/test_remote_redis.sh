@@ -3,7 +3,7 @@
 # a small workspace (lib + bin + serde from Debian's registry) and uploads; checkout B at
 # another path with an empty local store then gets every invocation from Redis (KILN_LOG hit
 # lines), with identical binaries — fetched up front by cargo kiln through the build index A
-# left (core/build_index.h). Keys are kiln:ac:<hex> / kiln:cas:<hex>, ?ttl= sets expiry,
+# left (core/build_index.h) and its pack. Keys are kiln:ac:<hex> / kiln:cas:<hex>, ?ttl= sets expiry,
 # /<db> selects the database.
 source "$(dirname "$0")/remote_test_lib.sh"
 
@@ -30,6 +30,11 @@ wrapper_pids=$(grep -E '^\[[0-9]+\] hit ' "$work/b.log" | cut -d' ' -f1 | sort -
 remote_pids=$(grep -E '^\[[0-9]+\] remote hit ' "$work/b.log" | cut -d' ' -f1 | sort -u)
 [ "$(echo "$remote_pids" | wc -l)" -eq 1 ] || fail "remote hits from more than the prefetching process"
 echo "$wrapper_pids" | grep -qxF "$remote_pids" && fail "a compilation went to the remote despite the prefetch"
+# The entries and small blobs came in one request, the index's pack (core/index_pack.h); B
+# used the same keys as A, so it did not store the index again.
+grep -q "build index pack [0-9a-f]*: [1-9][0-9]* entries" "$work/b.log" || fail "B did not read the index's pack"
+grep -q " (index pack)$" "$work/b.log" || fail "no entry came from the index's pack"
+grep -q "build index unchanged" "$work/b.log" || fail "B stored an unchanged index again"
 name="redis://127.0.0.1:$redis_port/2"
 [ "$(store_stat "$work/store-b" "$name" hits)" -eq "$a_misses" ] || fail "stats: Redis hits of B"
 [ "$(store_stat "$work/store-b" "$name" bytes_down)" -gt 0 ] || fail "stats: bytes_down of B"
