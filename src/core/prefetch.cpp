@@ -45,7 +45,7 @@ std::unique_ptr<Prefetch> Prefetch::start(const Config& cfg, const Digest& index
   if (!tiered) return nullptr;
   // The newest index is on the servers (a local copy is this machine's own last build,
   // whose entries are local anyway).
-  auto index = tiered->get_remote_action(index_key);
+  auto index = tiered->get_remote_action(index_key, &p->index_from_);
   debug("build index " + index_key.hex() + (index ? " found" : " not found"));
   p->keys_ = index_keys(index);
   p->report_.listed = p->keys_.size();
@@ -125,8 +125,9 @@ PrefetchReport Prefetch::finish() {
   return report_;
 }
 
-bool Prefetch::index_lists_exactly(const std::vector<Digest>& keys) const {
-  if (!has_pack_) return false;
+bool Prefetch::index_lists_exactly(const std::vector<Digest>& keys) {
+  // Another writable remote may lack the index (one added since, or down then): store it again.
+  if (!has_pack_ || !chains_[0].tiered()->only_writable(index_from_)) return false;
   std::set<Digest> listed(keys_.begin(), keys_.end()), used(keys.begin(), keys.end());
   return listed == used;
 }

@@ -48,9 +48,10 @@ class Prefetch {
   /// Stops fetching, waits for the threads, removes the directory; the report.
   PrefetchReport finish();
 
-  /// True when the index read had a pack and lists the same keys as `keys` (in any order):
-  /// storing the index again would change nothing a next build uses.
-  bool index_lists_exactly(const std::vector<Digest>& keys) const;
+  /// True when the index read had a pack, lists the same keys as `keys` (in any order), and
+  /// came from the only remote this build writes to: storing the index again would change
+  /// nothing a next build uses.
+  bool index_lists_exactly(const std::vector<Digest>& keys);
 
  private:
   Prefetch() = default;
@@ -62,6 +63,7 @@ class Prefetch {
   std::vector<Digest> keys_;
   IndexPack pack_;  // read-only once the threads run
   bool has_pack_ = false;
+  size_t index_from_ = 0;  // the remote the index came from
   std::string dir_;
   std::atomic<size_t> next_{0}, present_{0};
   std::atomic<bool> stop_{false};

@@ -125,13 +125,23 @@ Result<std::optional<ActionResult>> TieredStore::get_action(const Digest& key) {
   return local;
 }
 
-std::optional<ActionResult> TieredStore::get_remote_action(const Digest& key) {
-  for (auto& rp : remotes_) {
-    Remote& r = *rp;
+std::optional<ActionResult> TieredStore::get_remote_action(const Digest& key, size_t* from) {
+  for (size_t i = 0; i < remotes_.size(); ++i) {
+    Remote& r = *remotes_[i];
     if (!r.readable() || r.missed.count(key)) continue;
-    if (auto got = ask_remote(r, key)) return got;
+    if (auto got = ask_remote(r, key)) {
+      if (from) *from = i;
+      return got;
+    }
   }
   return std::nullopt;
+}
+
+bool TieredStore::only_writable(size_t i) const {
+  if (upload_ == UploadPolicy::None) return false;
+  for (size_t j = 0; j < remotes_.size(); ++j)
+    if (remotes_[j]->writable() != (j == i)) return false;
+  return true;
 }
 
 std::optional<std::string> TieredStore::get_remote_blob(const Digest& digest) {

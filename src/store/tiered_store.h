@@ -85,8 +85,12 @@ class TieredStore : public Store {
 
   /// The entry under `key` from the first readable remote that has it, skipping the local
   /// store (for entries that are replaced over time, like the build index, whose newest copy
-  /// is on the server). nullopt when no remote has it or none can be read.
-  std::optional<ActionResult> get_remote_action(const Digest& key);
+  /// is on the server); `from`, when given, receives that remote's position. nullopt when no
+  /// remote has it or none can be read.
+  std::optional<ActionResult> get_remote_action(const Digest& key, size_t* from = nullptr);
+
+  /// True when the i-th remote is the only one this process writes to.
+  bool only_writable(size_t i) const;
 
   /// The blob with `digest` from the first readable remote that has it, checked against the
   /// digest and not copied into the local store (for blobs only this process reads, like a

@@ -297,6 +297,46 @@ TEST_F(TieredTest, ManifestRefreshMergesRemoteSourceSets) {
   EXPECT_EQ(r.p->gets, 1);
 }
 
+// An entry from a build index's pack: its blobs come from the first remote that has them all,
+// then it is written locally; without them nothing is written.
+TEST_F(TieredTest, ImportedEntryFetchesItsBlobsFirst) {
+  auto empty = make_remote(), full = make_remote();
+  full.p->cas[sha256("rlib")] = "rlib";
+  TieredStore t(local, dir, "s", UploadPolicy::All);
+  t.add_remote(url("http://h/empty"), std::move(empty.owned));
+  t.add_remote(url("http://h/full"), std::move(full.owned));
+  EXPECT_FALSE(t.import_entry(key, entry_with("not anywhere")));
+  EXPECT_FALSE(*local.get_action(key));
+  ASSERT_TRUE(t.import_entry(key, entry_with("rlib")));
+  EXPECT_EQ(**local.get_blob(sha256("rlib")), "rlib");
+  EXPECT_EQ((*local.get_action(key))->stderr_raw, "warning: x\n");
+  EXPECT_EQ(t.counters(1).hits, 1u);
+  EXPECT_EQ(empty.p->gets + full.p->gets, 0) << "the entry itself is not asked for";
+}
+
+// Remote-only reads for the build index: which remote answered; blobs not copied locally.
+TEST_F(TieredTest, RemoteOnlyReadsSayWhereFrom) {
+  auto a = make_remote(), b = make_remote();
+  b.p->ac[key] = entry_with("rlib");
+  b.p->cas[sha256("pack")] = "pack";
+  TieredStore t(local, dir, "s", UploadPolicy::All);
+  t.add_remote(url("http://h/a"), std::move(a.owned));
+  t.add_remote(url("http://h/b#read-only"), std::move(b.owned));
+  size_t from = 99;
+  ASSERT_TRUE(t.get_remote_action(key, &from).has_value());
+  EXPECT_EQ(from, 1u);
+  EXPECT_EQ(t.get_remote_blob(sha256("pack")), std::optional<std::string>("pack"));
+  EXPECT_FALSE(*local.has_blob(sha256("pack")));
+  EXPECT_FALSE(t.get_remote_blob(sha256("absent")).has_value());
+  // Remote 0 is the only one written to; remote 1 is read-only.
+  EXPECT_TRUE(t.only_writable(0));
+  EXPECT_FALSE(t.only_writable(1));
+  TieredStore none(local, dir, "s", UploadPolicy::None);
+  auto c = make_remote();
+  none.add_remote(url("http://h/c"), std::move(c.owned));
+  EXPECT_FALSE(none.only_writable(0)) << "upload = none writes nowhere";
+}
+
 TEST(UploadPolicy, Parse) {
   EXPECT_EQ(parse_upload_policy("all"), UploadPolicy::All);
   EXPECT_EQ(parse_upload_policy("dependencies"), UploadPolicy::Dependencies);
