@@ -63,10 +63,13 @@ inline size_t read_body(char* buf, size_t size, size_t n, void* user) {
   return len;
 }
 
-/// A response body received by CURLOPT_WRITEFUNCTION = write_body, at most `max` bytes.
+/// A response body received by CURLOPT_WRITEFUNCTION = write_body, at most `max` bytes. With
+/// `handle`, the body's room is reserved from the response's Content-Length on the first
+/// chunk (a 40 MB blob is then not copied from buffer to growing buffer).
 struct Download {
   std::string* body;
   size_t max;
+  CURL* handle = nullptr;
 };
 
 /// CURLOPT_WRITEFUNCTION: appends to a Download; returns 0 (aborting the transfer with
@@ -75,6 +78,12 @@ inline size_t write_body(char* ptr, size_t size, size_t n, void* user) {
   auto* d = static_cast<Download*>(user);
   size_t len = size * n;
   if (d->body->size() + len > d->max) return 0;
+  if (d->body->empty() && d->handle) {
+    curl_off_t length = -1;
+    if (api()->easy_getinfo(d->handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length > 0 &&
+        static_cast<uint64_t>(length) <= d->max)
+      d->body->reserve(static_cast<size_t>(length));
+  }
   d->body->append(ptr, len);
   return len;
 }

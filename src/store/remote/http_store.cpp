@@ -53,7 +53,7 @@ Result<HttpStore::Response> HttpStore::request(const char* method, const std::st
   curl::easy_reset(c);  // keeps the connection cache
   Response resp;
   Upload up{body};
-  Download down{&resp.body, max_bytes};
+  Download down{&resp.body, max_bytes, c};
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_slist* headers = nullptr;
 

@@ -252,7 +252,7 @@ Result<OciStore::Response> OciStore::send(const Request& r, const std::string& a
   curl::easy_reset(c);  // keeps the connection cache
   Response resp;
   Upload up{r.body};
-  Download down{&resp.body, r.max_bytes};
+  Download down{&resp.body, r.max_bytes, c};
   Headers hdr{&resp.location, &resp.www_authenticate};
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_slist* headers = nullptr;
