@@ -88,7 +88,13 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
   std::thread toolchain_probe;
   if (!pre_cfg.disabled) {
     try {
-      toolchain_probe = std::thread([&pre_cfg] { identify_toolchain(pre_cfg.dir); });
+      toolchain_probe = std::thread([&pre_cfg] {
+        try {  // an exception must not end cargo kiln from a helper thread; the wrappers retry
+          identify_toolchain(pre_cfg.dir);
+        } catch (const std::exception& e) {
+          debug(std::string("toolchain probe: ") + e.what());
+        }
+      });
     } catch (const std::exception&) {
     }
   }
@@ -103,8 +109,12 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
   if (!index_file.empty()) {
     ::setenv("KILN_INDEX_FILE", index_file.c_str(), 1);
     std::string dir = index_file + ".prefetch";
-    prefetch = Prefetch::start(pre_cfg, *index_key, static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 4u)),
-                               dir);
+    try {  // the prefetch is an optimisation: cargo runs whatever happens to it
+      prefetch = Prefetch::start(pre_cfg, *index_key,
+                                 static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 2u, 4u)), dir);
+    } catch (const std::exception& e) {
+      warn(std::string("prefetch skipped: ") + e.what());
+    }
     if (prefetch) ::setenv("KILN_PREFETCH_DIR", dir.c_str(), 1);
   }
 
@@ -128,10 +138,14 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
       if (prefetch && prefetch->index_lists_exactly(keys)) {
         debug("build index unchanged: not stored again");
       } else {
-        StoreChain stores = make_store_chain(pre_cfg);
-        bool pack_workspace = parse_upload_policy(pre_cfg.upload) == UploadPolicy::All;
-        if (auto st = put_index(stores.store(), stores.local(), *index_key, keys, pack_workspace); !st)
-          debug("build index: " + st.error().message);
+        try {  // cargo has finished: nothing here may change how the build ended
+          StoreChain stores = make_store_chain(pre_cfg);
+          bool pack_workspace = parse_upload_policy(pre_cfg.upload) == UploadPolicy::All;
+          if (auto st = put_index(stores.store(), stores.local(), *index_key, keys, pack_workspace); !st)
+            debug("build index: " + st.error().message);
+        } catch (const std::exception& e) {
+          debug(std::string("build index not stored: ") + e.what());
+        }
       }
     }
   }

@@ -101,7 +101,12 @@ bool Prefetch::fetch(size_t chain, const Digest& key) {
 void Prefetch::work(size_t chain) {
   for (size_t i; !stop_.load() && (i = next_.fetch_add(1)) < keys_.size();) {
     double t0 = now_ms();
-    bool ok = fetch(chain, keys_[i]);
+    bool ok = false;
+    try {  // an exception must not end cargo kiln (and the build) from a helper thread
+      ok = fetch(chain, keys_[i]);
+    } catch (const std::exception& e) {
+      debug(std::string("prefetch: ") + e.what());
+    }
     if (ok) present_.fetch_add(1);
     if (debug_enabled())
       debug("prefetch " + std::to_string(i) + " " + keys_[i].hex() + (ok ? " in " : " missing after ") +
