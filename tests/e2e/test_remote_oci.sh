@@ -4,7 +4,8 @@
 #      registry has are not sent again, then the real flow — checkout A builds a tiny
 #      workspace (a member lib, a bin, a registry crate) uploading; checkout B elsewhere, with
 #      an empty local store and the remote given in its Cargo.toml ([workspace.metadata.kiln])
-#      → every compilation a remote hit, identical binary;
+#      → every compilation a remote hit, identical binary; checkout C, A's sources as they were,
+#      gets everything through A's build index and its pack (one manifest request);
 #   2. htpasswd (bcrypt) over TLS with a self-signed certificate: Basic credentials from the
 #      URL or the config, the CA bundle from the config or SSL_CERT_FILE; wrong, missing
 #      credentials and an unknown CA fail with a clear message; `kiln config` masks them;
@@ -121,6 +122,7 @@ directory = "/usr/share/cargo/registry"
 offline = true
 EOF
 cp -a "$work/a" "$work/b-elsewhere"
+cp -a "$work/a" "$work/c-fresh"
 
 cd "$work/a"
 KILN_DIR="$work/store-a" KILN_REMOTE="$open_url" KILN_LOG="$work/a.log" cargo kiln build 2>"$work/a.err" ||
@@ -147,6 +149,21 @@ echo "checkout B: $hits_b hits, $misses_b misses"
 cmp "$work/a/target/debug/app" "$work/b-elsewhere/target/debug/app" || fail "app differs between A and B"
 [ "$(./target/debug/app)" = "hello #42 7" ] || fail "app from remote hits does not run right"
 grep -q '"GET /v2/kiln/cache/manifests/[0-9a-f]\{64\} HTTP/1.1" 200' "$work/open.log" || fail "no manifest fetched"
+
+# Checkout C: A's sources as they were (no Cargo.lock yet: the same build index key as A's
+# build) with an empty store. Everything comes through the build index A left and its pack
+# (core/index_pack.h): the index's manifest is the only one fetched.
+cd "$work/c-fresh"
+log_lines_before_c=$(wc -l <"$work/open.log")
+KILN_DIR="$work/store-c" KILN_REMOTE="$open_url#read-only" KILN_LOG="$work/c.log" cargo kiln build 2>"$work/c.err" ||
+  { cat "$work/c.err"; fail "build C"; }
+manifest_gets_c=$(tail -n +$((log_lines_before_c + 1)) "$work/open.log" | grep -c '"GET /v2/kiln/cache/manifests/' || true)
+echo "checkout C: $(count hit "$work/c.log") hits, $(count miss "$work/c.log") misses, $manifest_gets_c manifests fetched"
+grep -q "build index pack [0-9a-f]*: [1-9][0-9]* entries" "$work/c.log" || fail "C did not read the index's pack"
+[ "$manifest_gets_c" -eq 1 ] || fail "C fetched $manifest_gets_c manifests, expected just the build index's"
+[ "$(count miss "$work/c.log")" -eq 0 ] || fail "checkout C missed"
+cmp "$work/a/target/debug/app" target/debug/app || fail "app differs between A and C"
+cd "$work/b-elsewhere"
 
 # The registry's garbage collection keeps every blob an entry needs (outputs are layers of
 # the entry's manifest): collect (registry stopped), restart, and an empty store still hits.
