@@ -1,8 +1,9 @@
 # Sourced by bench/ripgrep.sh: "warm from a remote only" rows. Starts nginx (WebDAV: the Bazel
 # HTTP cache protocol), redis-server and docker-registry (OCI) on 127.0.0.1, uploads to all
 # three in one cold `cargo kiln build`, then for each server builds after `cargo clean` with an
-# EMPTY local store and only that remote (twice when the first build missed: ripgrep's
-# unicode-linebreak build script writes one of several tables.rs at random). Uses run(), rows and $work from ripgrep.sh.
+# EMPTY local store and only that remote (up to 3 times while it misses: ripgrep's
+# unicode-linebreak build script writes one of several tables.rs at random).
+# Uses run(), rows and $work from ripgrep.sh.
 rb_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rb_wait() { for _ in $(seq 200); do python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2)' "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 rb_pids=()
@@ -61,6 +62,7 @@ for r in "HTTP (nginx WebDAV)|$http_url" "Redis|$redis_url" "OCI registry|$oci_u
   # After misses, the build uploaded its own entries beside the first build's (the remote's
   # manifests now hold both source sets): once more, as the next machine would build.
   rb_remote_only "kiln warm from $name only, empty local store" "$url" ||
+    rb_remote_only "kiln warm from $name only, empty local store, again" "$url" ||
     rb_remote_only "kiln warm from $name only, empty local store, again" "$url" || true
 done
 rb_stop
