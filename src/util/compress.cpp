@@ -70,14 +70,25 @@ Result<std::string> zstd_decompress(std::string_view data) {
   return out;
 }
 
-Result<std::string> lz4_compress(std::string_view data, int acceleration) {
-  // 256 KiB independent blocks: a reader with 256 KiB of room decodes each block straight into
-  // its own buffer (store/local/blob_stream.cpp), without LZ4F's staging copies.
+namespace {
+
+constexpr size_t kLz4Block = 256 * 1024;
+
+// The frame layout of every LZ4 frame kiln writes: the content size in the header, and 256 KiB
+// independent blocks, so that a reader with 256 KiB of room decodes each block straight into
+// its own buffer (store/local/blob_stream.cpp), without LZ4F's staging copies.
+LZ4F_preferences_t lz4_frame_prefs(size_t content_size) {
   LZ4F_preferences_t prefs{};
-  prefs.frameInfo.contentSize = data.size();
+  prefs.frameInfo.contentSize = content_size;
   prefs.frameInfo.blockSizeID = LZ4F_max256KB;
   prefs.frameInfo.blockMode = LZ4F_blockIndependent;
-  if (acceleration > 1) prefs.compressionLevel = -acceleration;  // negative: fast acceleration
+  return prefs;
+}
+
+}  // namespace
+
+Result<std::string> lz4_compress(std::string_view data) {
+  LZ4F_preferences_t prefs = lz4_frame_prefs(data.size());
   std::string out(LZ4F_compressFrameBound(data.size(), &prefs), '\0');
   size_t n = LZ4F_compressFrame(out.data(), out.size(), data.data(), data.size(), &prefs);
   if (LZ4F_isError(n)) return make_error(std::string("lz4 compress: ") + LZ4F_getErrorName(n));
@@ -88,10 +99,7 @@ Result<std::string> lz4_compress(std::string_view data, int acceleration) {
 Result<std::string> lz4_store(std::string_view data) {
   // The frame header from LZ4F (it carries a checksum of itself), then the blocks by hand: a
   // little-endian size with the high bit set ("uncompressed"), the bytes; an empty EndMark.
-  LZ4F_preferences_t prefs{};
-  prefs.frameInfo.contentSize = data.size();
-  prefs.frameInfo.blockSizeID = LZ4F_max256KB;
-  prefs.frameInfo.blockMode = LZ4F_blockIndependent;
+  LZ4F_preferences_t prefs = lz4_frame_prefs(data.size());
   LZ4F_cctx* raw = nullptr;
   if (LZ4F_isError(LZ4F_createCompressionContext(&raw, LZ4F_VERSION)))
     return make_error("lz4: cannot create a compression context");
@@ -99,15 +107,14 @@ Result<std::string> lz4_store(std::string_view data) {
   char header[LZ4F_HEADER_SIZE_MAX];
   size_t h = LZ4F_compressBegin(ctx.get(), header, sizeof header, &prefs);
   if (LZ4F_isError(h)) return make_error(std::string("lz4 frame header: ") + LZ4F_getErrorName(h));
-  constexpr size_t kBlock = 256 * 1024;
   std::string out;
-  out.reserve(h + data.size() + 4 * (data.size() / kBlock + 2));
+  out.reserve(h + data.size() + 4 * (data.size() / kLz4Block + 2));
   out.append(header, h);
   auto put_u32 = [&out](uint32_t v) {
     for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
   };
-  for (size_t pos = 0; pos < data.size(); pos += kBlock) {
-    size_t n = std::min(kBlock, data.size() - pos);
+  for (size_t pos = 0; pos < data.size(); pos += kLz4Block) {
+    size_t n = std::min(kLz4Block, data.size() - pos);
     put_u32(static_cast<uint32_t>(n) | 0x80000000u);
     out.append(data.data() + pos, n);
   }
@@ -121,7 +128,7 @@ Result<std::string> lz4_decompress(std::string_view data) {
     return make_error("lz4: cannot create a decompression context");
   std::unique_ptr<LZ4F_dctx, LZ4F_errorCode_t (*)(LZ4F_dctx*)> ctx(raw, LZ4F_freeDecompressionContext);
   std::string out;
-  std::string buf(256 * 1024, '\0');
+  std::string buf(kLz4Block, '\0');
   size_t pos = 0, last = 1;
   while (pos < data.size()) {
     size_t dst = buf.size(), src = data.size() - pos;

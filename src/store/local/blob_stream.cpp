@@ -1,4 +1,4 @@
-// Chunked, optionally pipelined zstd decompression with SHA-256 (see blob_stream.h).
+// Chunked, optionally pipelined LZ4/zstd decompression with SHA-256 (see blob_stream.h).
 #include "store/local/blob_stream.h"
 
 #include <lz4frame.h>
