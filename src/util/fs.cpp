@@ -59,9 +59,9 @@ std::vector<std::string> read_distinct_lines(const std::string& path) {
 static std::string unique_suffix() {
   static thread_local std::mt19937_64 rng{std::random_device{}() ^ static_cast<uint64_t>(::getpid())};
   static const char* k = "0123456789abcdefghijklmnopqrstuvwxyz";
-  std::string s = ".tmp.";
+  std::string s = ".tmp." + std::to_string(::getpid()) + ".";  // the pid: `kiln cache verify` sees a dead writer's
   uint64_t v = rng();
-  for (int i = 0; i < 12; ++i, v /= 36) s += k[v % 36];
+  for (int i = 0; i < 10; ++i, v /= 36) s += k[v % 36];
   return s;
 }
 

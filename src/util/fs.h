@@ -34,7 +34,7 @@ Status write_file_atomic(const std::string& path, std::string_view data, mode_t 
 /// write_file_atomic, for writers that stream their data).
 struct TempFile {
   int fd = -1;
-  std::string path;    // "<target>.tmp.<random>"
+  std::string path;    // "<target>.tmp.<pid>.<random>"
   std::string target;  // the file it will replace
   mode_t mode = 0644;
 };

@@ -108,28 +108,19 @@ Result<std::optional<ActionResult>> LocalStore::get_action(const Digest& key) {
 }
 
 Status LocalStore::write(const std::string& path, const Digest& digest, std::string_view data) {
-  std::string tmp = store_temp_path(path);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0 && errno == ENOENT) {
-    if (auto m = make_dirs(dir_name(path)); !m) return m;
-    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  }
-  if (fd < 0) return make_error("cannot create " + tmp + ": " + std::strerror(errno));
-  auto fail = [&](const char* what, std::string why = {}) -> Status {
-    if (why.empty()) why = std::strerror(errno);
-    if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
-    return make_error(std::string("cannot ") + what + " " + tmp + ": " + why);
+  auto tmp = create_temp_beside(path);
+  if (!tmp) return tmp.error();
+  auto fail = [&](const char* what, std::string why) -> Status {
+    std::string name = tmp->path;
+    discard_temp(*tmp);
+    return make_error(std::string("cannot ") + what + " " + name + ": " + why);
   };
-  if (auto w = write_fd(fd, data); !w) return fail("write", w.error().message);
+  if (auto w = write_fd(tmp->fd, data); !w) return fail("write", w.error().message);
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return fail("stat");
-  int c = ::close(fd);
-  fd = -1;
-  if (c != 0) return fail("write");
+  if (::fstat(tmp->fd, &st) != 0) return fail("stat", std::strerror(errno));
   struct stat old {};
   bool replaced = ::stat(path.c_str(), &old) == 0;
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename");
+  if (auto c = commit_temp(*tmp); !c) return c;
 
   int bucket = store_bucket(digest.hex());
   int64_t delta = static_cast<int64_t>(disk_bytes(st)) - (replaced ? static_cast<int64_t>(disk_bytes(old)) : 0);

@@ -3,9 +3,9 @@
 //                          this format change, still read); name = sha256(content)
 //   ac/<2 hex>/<62 hex>    action entry: "KILNAC01" + sha256(payload) (32 bytes) + zstd(payload),
 //                          payload = ActionResult protobuf (store/action_result.h)
-// Writes go to a unique temp file beside the target ("<name>.tmp.<pid>.<random>",
-// store_files.h) and are renamed into place, so parallel cargo jobs and killed processes never
-// leave a torn entry visible; lookups only ever open final names. Reads verify digests; a
+// Writes go to a unique temp file beside the target ("<name>.tmp.<pid>.<random>", util/fs.h
+// create_temp_beside) and are renamed into place, so parallel cargo jobs and killed processes
+// never leave a torn entry visible; lookups only ever open final names. Reads verify digests; a
 // corrupt or truncated file is deleted, counted (stats: "corrupt") and reported as a miss.
 // A read refreshes the file's mtime, which is the recency used for eviction; every write
 // updates its bucket's size counter and may evict the bucket's least recently used files to

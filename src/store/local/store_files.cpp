@@ -9,7 +9,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <random>
 
 namespace kiln {
 namespace {
@@ -47,25 +46,16 @@ std::vector<std::string> bucket_dirs(const std::string& dir, int bucket) {
   return out;
 }
 
-std::string store_temp_path(const std::string& final_path) {
-  static thread_local std::mt19937_64 rng{std::random_device{}() ^ static_cast<uint64_t>(::getpid())};
-  static const char* k = "0123456789abcdefghijklmnopqrstuvwxyz";
-  std::string s = final_path + ".tmp." + std::to_string(::getpid()) + ".";
-  uint64_t v = rng();
-  for (int i = 0; i < 10; ++i, v /= 36) s += k[v % 36];
-  return s;
-}
-
 bool is_store_temp_name(const std::string& name) { return name.find(".tmp.") != std::string::npos; }
 
 bool store_temp_abandoned(const std::string& name, int64_t mtime_ns, int64_t now_ns) {
   if (now_ns - mtime_ns > kTempMaxAgeNs) return true;
-  // "<62 hex>.tmp.<pid>.<random>": ours carry the writer's pid.
+  // "<62 hex>.tmp.<pid>.<random>" (util/fs.h's create_temp_beside): ours carry the writer's pid.
   size_t p = name.find(".tmp.");
   if (p == std::string::npos) return false;
   std::string rest = name.substr(p + 5);
   size_t dot = rest.find('.');
-  if (dot == std::string::npos || dot == 0) return false;  // util/fs.h's form: age only
+  if (dot == std::string::npos || dot == 0) return false;  // no pid (older kiln): age only
   char* end = nullptr;
   long pid = std::strtol(rest.c_str(), &end, 10);
   if (end != rest.c_str() + dot) return false;

@@ -55,8 +55,6 @@ int store_bucket(const std::string& hex);
 /// The 32 directories of bucket `bucket` under the store `dir`.
 std::vector<std::string> bucket_dirs(const std::string& dir, int bucket);
 
-/// A fresh temp name for writing `final_path`: "<final_path>.tmp.<pid>.<random>".
-std::string store_temp_path(const std::string& final_path);
 
 /// True when a file name is a temp name (ours or util/fs.h write_file_atomic's ".tmp.<random>").
 bool is_store_temp_name(const std::string& name);
