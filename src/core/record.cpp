@@ -4,12 +4,15 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
+#include <optional>
 #include <cstdlib>
 #include <ctime>
 #include <functional>
 
 #include "key/file_digests.h"
 #include "key/source_manifest.h"
+#include "key/traced_inputs.h"
 #include "rustc/dep_info.h"
 #include "rustc/outputs.h"
 #include "util/fs.h"
@@ -17,7 +20,7 @@
 
 namespace kiln {
 
-bool contains_any_dir(std::string_view data, const std::vector<std::string>& dirs) {
+bool contains_any_dir(std::string_view data, const std::vector<std::string>& dirs, bool strict_end) {
   for (const auto& d : dirs) {
     std::boyer_moore_horspool_searcher search(d.begin(), d.end());
     auto it = data.begin();
@@ -25,18 +28,68 @@ bool contains_any_dir(std::string_view data, const std::vector<std::string>& dir
       it = std::search(it, data.end(), search);
       if (it == data.end()) break;
       auto after = it + static_cast<std::ptrdiff_t>(d.size());
-      if (after == data.end() || *after == '/' || *after == '\0' || *after == '"' || *after == '\n' ||
-          *after == ' ' || *after == ':')
-        return true;
+      if (after == data.end() || !strict_end) return true;
+      // Not followed by a character that continues a file name ("/tmp/a" is not in "/tmp/ab").
+      unsigned char c = static_cast<unsigned char>(*after);
+      if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '+')) return true;
       ++it;
     }
   }
   return false;
 }
 
+namespace {
+
+size_t skip_ws_forward(std::string_view t, size_t i) {
+  while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) ++i;
+  return i;
+}
+
+// Index just past the whitespace before position i (going backwards); i itself excluded.
+size_t skip_ws_backward(std::string_view t, size_t i) {
+  while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '\t' || t[i - 1] == '\n' || t[i - 1] == '\r')) --i;
+  return i;
+}
+
+bool ends_with_at(std::string_view t, size_t end, std::string_view word) {
+  return end >= word.size() && t.substr(end - word.size(), word.size()) == word &&
+         (end == word.size() || !(std::isalnum(static_cast<unsigned char>(t[end - word.size() - 1])) ||
+                                  t[end - word.size() - 1] == '_' || t[end - word.size() - 1] == ':'));
+}
+
+}  // namespace
+
+bool env_used_only_as_include_path(const std::string& name, const std::vector<std::string>& sources) {
+  std::string quoted = "\"" + name + "\"";
+  int uses = 0, include_uses = 0;
+  for (const auto& text : sources) {
+    std::string_view t(text);
+    for (size_t at = t.find("env!"); at != std::string_view::npos; at = t.find("env!", at + 4)) {
+      size_t i = skip_ws_forward(t, at + 4);
+      if (i >= t.size() || t[i] != '(') continue;
+      i = skip_ws_forward(t, i + 1);
+      if (t.substr(i, quoted.size()) != quoted) continue;
+      ++uses;
+      // env! must be a whole word: `option_env!` and `std::env!` count as other uses.
+      if (at > 0 && (std::isalnum(static_cast<unsigned char>(t[at - 1])) || t[at - 1] == '_' || t[at - 1] == ':'))
+        continue;
+      size_t b = skip_ws_backward(t, at);
+      if (b == 0 || t[b - 1] != '(') continue;
+      b = skip_ws_backward(t, b - 1);
+      if (!ends_with_at(t, b, "concat!")) continue;
+      b = skip_ws_backward(t, b - 7);
+      if (b == 0 || t[b - 1] != '(') continue;
+      b = skip_ws_backward(t, b - 1);
+      if (ends_with_at(t, b, "include!") || ends_with_at(t, b, "include_str!") || ends_with_at(t, b, "include_bytes!"))
+        ++include_uses;
+    }
+  }
+  return uses > 0 && uses == include_uses;
+}
+
 Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& inv, const PathAnchors& anchors,
                                          const Digest& pre_key, const ProcessResult& result, int64_t start_ns,
-                                         int64_t compile_ms) {
+                                         int64_t compile_ms, const TraceLog* trace, const std::string& sysroot) {
   RecordOutcome out;
   std::string dep_path = dep_info_path(inv);
   auto dep_text = read_file(dep_path);
@@ -49,14 +102,87 @@ Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& in
     out.not_stored_reason = "bad-dep-info";
     return out;
   }
-  auto sets = source_set_from_dep_info(*dep, inv.cwd, anchors, start_ns);
+  auto outputs = collect_outputs(inv, start_ns - 2'000'000'000);
+  if (std::find(outputs.begin(), outputs.end(), dep_path) == outputs.end()) {
+    out.not_stored_reason = "no-dep-info";
+    return out;
+  }
+
+  std::optional<TracedInputs> traced;
+  if (trace) {
+    TraceContext ctx;
+    ctx.sysroot = sysroot;
+    for (const auto& a : anchors.anchors()) {
+      if (a.name == "target") ctx.target_dir = a.dir;
+      if (a.name != "sysroot") ctx.anchor_dirs.push_back(a.dir);
+    }
+    auto names = output_names(inv);
+    ctx.output_dirs = {names.dir};
+    ctx.output_stems = names.stems;
+    for (const auto& e : inv.emits)
+      if (!e.path.empty()) ctx.output_dirs.push_back(dir_name(e.path));
+    ctx.outputs = outputs;
+    traced = classify_trace(*trace, ctx);
+    if (!traced->untraceable.empty()) {
+      debug("not stored: " + traced->untraceable);
+      out.not_stored_reason = "untraced";
+      out.detail = traced->untraceable;
+      return out;
+    }
+    if (debug_enabled()) {
+      std::string env;
+      for (const auto& n : traced->env_names) env += " " + n;
+      debug("traced: " + std::to_string(traced->files.size()) + " files read, " +
+            std::to_string(traced->absent.size()) + " absent, env:" + env);
+      for (const auto& f : traced->files) debug("  read " + anchors.portable_path(f.raw_path));
+    }
+    for (const auto& side : traced->side_outputs) {
+      debug("side output: " + side);
+      outputs.push_back(side);
+    }
+    std::sort(outputs.begin(), outputs.end());
+    outputs.erase(std::unique(outputs.begin(), outputs.end()), outputs.end());
+  }
+
+  auto sets = source_set_from_dep_info(*dep, inv.cwd, anchors, start_ns, traced ? &*traced : nullptr);
   if (!sets) {
     debug("not stored: " + sets.error().message);
     out.not_stored_reason = "source-changed";
+    out.detail = sets.error().message;
     return out;
   }
   auto& [source_set, manifest_set] = *sets;
   Digest full_key = compute_full_key(pre_key, source_set);
+
+  // A value that holds a machine path can reach the output in ways no byte scan finds (its
+  // length, a hash of it): such a compilation is path-bound, unless the value only located
+  // an included file. Variables a proc-macro read are path-bound whenever they hold one.
+  std::vector<std::string> scan = anchors.scan_dirs();
+  auto holds_machine_path = [&](const std::string& name) {
+    const char* v = std::getenv(name.c_str());
+    return v && contains_any_dir(v, scan, /*strict_end=*/false);
+  };
+  std::vector<std::string> rust_sources;
+  bool sources_read = false;
+  for (const auto& e : dep->env_deps) {
+    if (out.path_bound || !holds_machine_path(e.name)) continue;
+    if (!sources_read) {
+      for (const auto& in : dep->inputs)
+        if (in.size() > 3 && in.substr(in.size() - 3) == ".rs")
+          if (auto text = read_file(absolute_path(in, inv.cwd))) rust_sources.push_back(std::move(*text));
+      sources_read = true;
+    }
+    if (!env_used_only_as_include_path(e.name, rust_sources)) {
+      out.path_bound = true;
+      debug("path-bound: env-dep " + e.name + " holds a machine path");
+    }
+  }
+  if (traced)
+    for (const auto& n : traced->plugin_env)
+      if (!out.path_bound && holds_machine_path(n)) {
+        out.path_bound = true;
+        debug("path-bound: a proc-macro read " + n + ", which holds a machine path");
+      }
 
   ActionResult entry;
   entry.meta.kind = "result";
@@ -69,12 +195,6 @@ Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& in
   entry.meta.compile_ms = compile_ms;
   entry.meta.created_unix = static_cast<int64_t>(std::time(nullptr));
 
-  std::vector<std::string> scan = anchors.scan_dirs();
-  auto outputs = collect_outputs(inv, start_ns - 2'000'000'000);
-  if (std::find(outputs.begin(), outputs.end(), dep_path) == outputs.end()) {
-    out.not_stored_reason = "no-dep-info";
-    return out;
-  }
   for (const auto& path : outputs) {
     auto content = read_file(path);
     if (!content) return content.error();

@@ -18,6 +18,7 @@
 #include "store/local/local_store.h"
 #include "store/local/store_warning.h"
 #include "store/store_factory.h"
+#include "trace/tracer.h"
 #include "util/clock.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -128,31 +129,55 @@ struct Flow {
       for (auto& r : anchors.remap_args()) argv.push_back(r);
     auto executor = make_executor("local");
     if (!executor) fail_open(executor.error().message);
+    // The miss runs traced: what rustc, its proc-macros and its linker read becomes part of the
+    // entry's manifest (trace/tracer.h). Without a tracer the result is not stored.
+    std::string plugin_dir;
+    for (const auto& a : anchors.anchors())
+      if (a.name == "target") plugin_dir = a.dir;
+    auto tracing = start_trace(cfg.dir, plugin_dir.empty() ? inv->out_dir : plugin_dir);
+    if (!tracing) debug("not tracing: " + tracing.error().message);
     int64_t start_ns = wall_ns();
     double tc = now_ms();
-    auto result = (*executor)->run({argv, cwd, [](int fd, std::string_view chunk) { write_all(fd, chunk); }});
-    if (!result) fail_open(result.error().message);
+    auto result = (*executor)->run({argv, cwd, tracing ? tracing->env : std::vector<std::string>{},
+                                    [](int fd, std::string_view chunk) { write_all(fd, chunk); }});
+    if (!result) {
+      if (tracing) discard_trace(*tracing);
+      fail_open(result.error().message);
+    }
     auto compile_ms = static_cast<int64_t>(now_ms() - tc);
+    Result<TraceLog> trace = tracing ? finish_trace(*tracing) : Result<TraceLog>(tracing.error());
     if (result->exit_code != 0) {
       record(Outcome::NotCached, "compile-failed");
       return result->exit_code;
     }
     Result<RecordOutcome> rec = make_error("internal error");
-    try {
-      rec = record_compilation(store, *inv, anchors, pre->digest, *result, start_ns, compile_ms);
-    } catch (const std::exception& e) {
-      rec = make_error(std::string("internal error: ") + e.what());
+    if (!trace) {
+      RecordOutcome untraced;
+      untraced.not_stored_reason = "untraced";
+      untraced.detail = trace.error().message;
+      rec = untraced;
+    } else {
+      try {
+        rec = record_compilation(store, *inv, anchors, pre->digest, *result, start_ns, compile_ms, &*trace,
+                                 toolchain->sysroot);
+      } catch (const std::exception& e) {
+        rec = make_error(std::string("internal error: ") + e.what());
+      }
     }
     if (!rec) {
       if (first_store_warning_of_build(cfg.dir)) warn("cannot store the result (" + rec.error().message + ")");
       record(Outcome::Miss, "store-failed");
     } else if (!rec->stored) {
+      if (rec->not_stored_reason == "untraced" && first_store_warning_of_build(cfg.dir))
+        warn("not caching " + inv->crate_name + ": its inputs cannot be traced (" + rec->detail + ")");
+      debug("not-cached " + inv->crate_name + " " + rec->not_stored_reason + ": " + rec->detail);
       record(Outcome::NotCached, rec->not_stored_reason);
     } else {
       record(Outcome::Miss);
       note_used_keys(rec->keys);
     }
-    debug("miss " + inv->crate_name + " " + event.crate_type + (rec && rec->path_bound ? " path-bound" : ""));
+    if (!rec || rec->stored)
+      debug("miss " + inv->crate_name + " " + event.crate_type + (rec && rec->path_bound ? " path-bound" : ""));
     return result->exit_code;
   }
 };

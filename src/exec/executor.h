@@ -11,10 +11,11 @@
 
 namespace kiln {
 
-/// One compilation to run: the full command line and where.
+/// One compilation to run: the full command line, where, and with which environment.
 struct ExecRequest {
   std::vector<std::string> argv;  // argv[0] = rustc (or workspace wrapper)
   std::string cwd;
+  std::vector<std::string> env;  // the whole environment ("NAME=value"); empty: kiln's own
   OutputSink sink;  // receives stdout/stderr chunks as they arrive (pipelining)
 };
 
@@ -27,7 +28,7 @@ class Executor {
   virtual Result<ProcessResult> run(const ExecRequest& request) = 0;
 };
 
-/// Runs rustc as a child of this process, in `cwd`, with kiln's environment.
+/// Runs rustc as a child of this process, in `cwd`, with `env` (or kiln's environment).
 class LocalExecutor : public Executor {
  public:
   std::string name() const override { return "local"; }

@@ -12,7 +12,7 @@ Result<ProcessResult> LocalExecutor::run(const ExecRequest& request) {
   if (!request.cwd.empty() && request.cwd != current_dir()) {
     if (::chdir(request.cwd.c_str()) != 0) return make_error("cannot enter " + request.cwd);
   }
-  return run_process(request.argv, request.sink);
+  return run_process(request.argv, request.sink, request.env.empty() ? nullptr : &request.env);
 }
 
 Result<std::unique_ptr<Executor>> make_executor(const std::string& name) {

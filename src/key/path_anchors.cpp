@@ -100,14 +100,23 @@ PathAnchors PathAnchors::for_invocation(const RustcInvocation& inv, const std::s
 }
 
 std::string PathAnchors::portable_path(const std::string& path) const {
-  std::string abs = path.empty() || path[0] == '/' ? normalize_path(path) : path;
-  if (abs.empty() || abs[0] != '/') {
+  if (path.empty()) return path;
+  std::string raw = path;
+  if (raw[0] != '/') {
     // Relative paths are relative to cwd, which is itself the "ws" anchor or under one.
     for (const auto& a : anchors_)
-      if (a.name == "ws") abs = absolute_path(path, a.dir);
+      if (a.name == "ws") raw = a.dir + "/" + path;
   }
+  std::string abs = raw[0] == '/' ? normalize_path(raw) : raw;
   for (const auto& a : anchors_) {
     if (path_is_under(abs, a.dir)) return anchor_token(a.name) + abs.substr(a.dir.size());
+  }
+  // Outside every anchor, but reached from one through "..": it stays relative to that
+  // anchor ("{{kiln:ws}}/../shared/data.txt"), so that another checkout checks its own file.
+  for (const auto& a : anchors_) {
+    if (a.name == "sysroot" || a.dir.size() < 2) continue;
+    if (raw.size() > a.dir.size() && raw.compare(0, a.dir.size(), a.dir) == 0 && raw[a.dir.size()] == '/')
+      return anchor_token(a.name) + "/" + normalize_path(raw.substr(a.dir.size() + 1));
   }
   return abs;
 }

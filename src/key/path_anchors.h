@@ -35,7 +35,9 @@ class PathAnchors {
   void add(Anchor a);
 
   /// `path` (absolute or relative to cwd) as a portable string: "{{kiln:NAME}}/rest" when
-  /// under an anchor, else the absolute path unchanged.
+  /// under an anchor; "{{kiln:NAME}}/../rest" when it lies outside every anchor but was
+  /// reached from one through ".." (an `include_str!("../../shared/x")`: another checkout
+  /// must read its own file); else the normalized absolute path.
   std::string portable_path(const std::string& path) const;
 
   /// The inverse of portable_path for this run's anchors.

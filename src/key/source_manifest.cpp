@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "key/file_digests.h"
@@ -92,43 +94,72 @@ void SourceManifest::add(ManifestSet set) {
   if (sets.size() > kMaxSets) sets.resize(kMaxSets);
 }
 
+bool same_identity(const FileStat& a, const FileStat& b) {
+  return a.size == b.size && a.mtime_ns == b.mtime_ns && a.ctime_ns == b.ctime_ns && a.inode == b.inode;
+}
+
 Result<std::pair<SourceSet, ManifestSet>> source_set_from_dep_info(const DepInfo& dep_info, const std::string& cwd,
                                                                    const PathAnchors& anchors,
-                                                                   int64_t compile_start_ns) {
+                                                                   int64_t compile_start_ns,
+                                                                   const TracedInputs* traced) {
   SourceSet ss;
   ManifestSet ms;
-  std::vector<std::string> inputs = dep_info.inputs;
-  std::sort(inputs.begin(), inputs.end());
-  inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
-  for (const auto& in : inputs) {
-    std::string abs = absolute_path(in, cwd);
+  // The identity each traced file had when the compilation opened it.
+  std::map<std::string, const TracedFile*> read_as;
+  if (traced)
+    for (const auto& f : traced->files) read_as.emplace(f.path, &f);
+  std::set<std::string> done;  // normalized absolute paths already in the set
+
+  auto add = [&](const std::string& raw, const std::string& abs) -> Status {
+    if (!done.insert(abs).second) return {};
     auto st = stat_file(abs);
-    if (!st) return make_error("dep-info lists a missing file: " + abs);
-    if (st->mtime_ns >= compile_start_ns - kClockSlackNs)
+    if (!st) return make_error("an input is missing: " + abs);
+    if (auto it = read_as.find(abs); it != read_as.end()) {
+      if (!same_identity(*st, it->second->identity)) return make_error("source changed during the compilation: " + abs);
+    } else if (st->mtime_ns >= compile_start_ns - kClockSlackNs) {
       return make_error("source changed during the compilation: " + abs);
+    }
     auto d = file_digest(abs, is_build_output(anchors, abs));
     if (!d) return d.error();
-    std::string portable = anchors.portable_path(abs);
+    std::string portable = anchors.portable_path(raw);
     ss.files.push_back({portable, *d});
     ms.files.push_back({portable, st->size, st->mtime_ns, *d, st->ctime_ns, st->inode});
     std::string alt = module_alternative(abs);
     if (!alt.empty() && !path_exists(alt)) ms.absent.push_back(anchors.portable_path(alt));
+    return {};
+  };
+
+  std::vector<std::string> inputs = dep_info.inputs;
+  std::sort(inputs.begin(), inputs.end());
+  inputs.erase(std::unique(inputs.begin(), inputs.end()), inputs.end());
+  for (const auto& in : inputs) {
+    // Relative inputs are relative to cwd; kept unnormalized so that "src/../../x" stays
+    // relative to the anchor it was reached from (PathAnchors::portable_path).
+    std::string raw = in.empty() || in[0] == '/' ? in : cwd + "/" + in;
+    if (auto s = add(raw, absolute_path(in, cwd)); !s) return s.error();
+  }
+  if (traced) {
+    for (const auto& f : traced->files)
+      if (auto s = add(f.raw_path, f.path); !s) return s.error();
+    for (const auto& a : traced->absent) ms.absent.push_back(anchors.portable_path(a));
   }
   std::sort(ss.files.begin(), ss.files.end(), [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
   std::sort(ms.files.begin(), ms.files.end(),
             [](const ManifestFile& a, const ManifestFile& b) { return a.path < b.path; });
-  for (const auto& e : dep_info.env_deps) {
+  std::sort(ms.absent.begin(), ms.absent.end());
+  ms.absent.erase(std::unique(ms.absent.begin(), ms.absent.end()), ms.absent.end());
+
+  std::vector<std::string> env_names;
+  for (const auto& e : dep_info.env_deps) env_names.push_back(e.name);
+  if (traced) env_names.insert(env_names.end(), traced->env_names.begin(), traced->env_names.end());
+  std::sort(env_names.begin(), env_names.end());
+  env_names.erase(std::unique(env_names.begin(), env_names.end()), env_names.end());
+  for (const auto& n : env_names) {
     // Values are taken from this process's environment (the same one rustc saw), so that a
     // lookup derives the identical source set from the manifest.
-    ss.env_deps.push_back({e.name, env_dep_value(e.name, anchors)});
-    ms.env_names.push_back(e.name);
+    ss.env_deps.push_back({n, env_dep_value(n, anchors)});
+    ms.env_names.push_back(n);
   }
-  std::sort(ss.env_deps.begin(), ss.env_deps.end(), [](const EnvDep& a, const EnvDep& b) { return a.name < b.name; });
-  ss.env_deps.erase(std::unique(ss.env_deps.begin(), ss.env_deps.end(),
-                                [](const EnvDep& a, const EnvDep& b) { return a.name == b.name; }),
-                    ss.env_deps.end());
-  std::sort(ms.env_names.begin(), ms.env_names.end());
-  ms.env_names.erase(std::unique(ms.env_names.begin(), ms.env_names.end()), ms.env_names.end());
   return std::make_pair(std::move(ss), std::move(ms));
 }
 

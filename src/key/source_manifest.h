@@ -15,6 +15,7 @@
 
 #include "key/action_key.h"
 #include "key/path_anchors.h"
+#include "key/traced_inputs.h"
 #include "rustc/dep_info.h"
 #include "util/expected.h"
 
@@ -50,12 +51,19 @@ struct SourceManifest {
   void add(ManifestSet set);
 };
 
-/// Builds a compilation's source set and manifest set from its dep-info. Every input must
-/// exist and must not have changed after `compile_start_ns`. Errors: missing input, input
-/// modified during the compilation, unreadable input.
+/// Builds a compilation's source set and manifest set from its dep-info and, when the run was
+/// traced, what it really read (`traced`: files, must-stay-absent paths, variables). Every
+/// input must exist and be the very file the compilation read: same size, mtime, ctime and
+/// inode as when the tracer saw it opened (untraced inputs: not modified after
+/// `compile_start_ns`). Errors: missing input, input modified during the compilation,
+/// unreadable input.
 Result<std::pair<SourceSet, ManifestSet>> source_set_from_dep_info(const DepInfo& dep_info, const std::string& cwd,
                                                                    const PathAnchors& anchors,
-                                                                   int64_t compile_start_ns);
+                                                                   int64_t compile_start_ns,
+                                                                   const TracedInputs* traced = nullptr);
+
+/// True when two identities name the same, unchanged file (size, mtime, ctime, inode).
+bool same_identity(const FileStat& a, const FileStat& b);
 
 /// The first set of `manifest` whose files still have their recorded contents and whose
 /// absent files are still absent, as a SourceSet with the env-dep values of the current

@@ -31,19 +31,23 @@ std::string dep_info_path(const RustcInvocation& inv) {
   return path_join(inv.out_dir, inv.crate_name + inv.extra_filename + ".d");
 }
 
+OutputNames output_names(const RustcInvocation& inv) {
+  OutputNames n;
+  if (!inv.output_file.empty()) {
+    n.dir = dir_name(inv.output_file);
+    n.stems.push_back(stem_of_output_file(inv.output_file));
+  } else {
+    n.dir = inv.out_dir;
+    n.stems.push_back(inv.crate_name + inv.extra_filename);
+    n.stems.push_back("lib" + inv.crate_name + inv.extra_filename);
+  }
+  return n;
+}
+
 std::vector<std::string> collect_outputs(const RustcInvocation& inv, int64_t since_ns) {
   std::vector<std::string> out;
-  std::string dir;
-  std::vector<std::string> stems;
-  if (!inv.output_file.empty()) {
-    dir = dir_name(inv.output_file);
-    stems.push_back(stem_of_output_file(inv.output_file));
-    out.push_back(inv.output_file);
-  } else {
-    dir = inv.out_dir;
-    stems.push_back(inv.crate_name + inv.extra_filename);
-    stems.push_back("lib" + inv.crate_name + inv.extra_filename);
-  }
+  auto [dir, stems] = output_names(inv);
+  if (!inv.output_file.empty()) out.push_back(inv.output_file);
   for (const auto& name : list_dir(dir)) {
     bool match = std::any_of(stems.begin(), stems.end(), [&](const std::string& s) { return matches_stem(name, s); });
     if (!match) continue;

@@ -13,6 +13,15 @@
 
 namespace kiln {
 
+/// Where this invocation's outputs go and the file-name stems they carry.
+struct OutputNames {
+  std::string dir;                 // absolute
+  std::vector<std::string> stems;  // "foo-abc", "libfoo-abc"
+};
+
+/// The output directory and stems of `inv` (see the file comment).
+OutputNames output_names(const RustcInvocation& inv);
+
 /// Absolute paths of the files this invocation wrote: regular files in its output
 /// directory named after its stems and modified at or after `since_ns` (wall clock), plus
 /// explicit `--emit kind=path` and `-o` outputs. Sorted.
