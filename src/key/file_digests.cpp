@@ -3,8 +3,10 @@
 
 #include <sys/xattr.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "util/clock.h"
 
@@ -14,28 +16,60 @@ namespace {
 constexpr const char* kAttr = "user.kiln.sha256";
 constexpr int64_t kRacyMarginNs = 2'000'000'000;  // 2 s: coarse filesystem timestamps
 
-std::string stamp(const FileStat& st) { return std::to_string(st.size) + " " + std::to_string(st.mtime_ns) + " "; }
+struct Note {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint64_t inode = 0;
+  int64_t noted_ns = 0;
+  Digest digest;
+};
+
+std::optional<Note> read_note(const std::string& path) {
+  char buf[200];
+  ssize_t n = ::getxattr(path.c_str(), kAttr, buf, sizeof buf - 1);
+  if (n <= 0) return std::nullopt;
+  const char* p = buf;
+  const char* end = buf + n;
+  Note note;
+  auto num = [&](auto& v) {
+    auto r = std::from_chars(p, end, v);
+    if (r.ec != std::errc() || r.ptr >= end || *r.ptr != ' ') return false;
+    p = r.ptr + 1;
+    return true;
+  };
+  if (!num(note.size) || !num(note.mtime_ns) || !num(note.inode) || !num(note.noted_ns)) return std::nullopt;
+  auto d = Digest::from_hex(std::string_view(p, static_cast<size_t>(end - p)));
+  if (!d) return std::nullopt;
+  note.digest = *d;
+  return note;
+}
+
+// The note still describes the file: same size, mtime and inode, and its ctime is the note's.
+bool note_matches(const Note& n, const FileStat& st) {
+  int64_t dc = st.ctime_ns - n.noted_ns;
+  return n.size == st.size && n.mtime_ns == st.mtime_ns && n.inode == st.inode && dc <= kNoteWindowNs &&
+         dc >= -kNoteWindowNs;
+}
+
+void write_note(const std::string& path, const FileStat& st, const Digest& digest) {
+  std::string v = std::to_string(st.size) + " " + std::to_string(st.mtime_ns) + " " + std::to_string(st.inode) +
+                  " " + std::to_string(wall_ns()) + " " + digest.hex();
+  ::setxattr(path.c_str(), kAttr, v.data(), v.size(), 0);
+}
 
 }  // namespace
 
 Result<Digest> file_digest(const std::string& path, bool remember) {
   auto st = stat_file(path);
   if (!st) return make_error("cannot stat " + path);
-  char buf[160];
-  ssize_t n = ::getxattr(path.c_str(), kAttr, buf, sizeof buf - 1);
-  std::string prefix = stamp(*st);
-  if (n > 0) {
-    std::string v(buf, static_cast<size_t>(n));
-    if (v.size() == prefix.size() + 64 && v.compare(0, prefix.size(), prefix) == 0) {
-      auto d = Digest::from_hex(std::string_view(v).substr(prefix.size()));
-      if (d) return *d;
-    }
-  }
+  if (auto note = read_note(path); note && note_matches(*note, *st)) return note->digest;
   auto d = sha256_file(path);
   if (!d) return d;
   if (remember && st->mtime_ns < wall_ns() - kRacyMarginNs) {
-    std::string v = prefix + d->hex();
-    ::setxattr(path.c_str(), kAttr, v.data(), v.size(), 0);
+    // Noted only if nothing touched the file while it was hashed.
+    auto again = stat_file(path);
+    if (again && again->ctime_ns == st->ctime_ns && again->mtime_ns == st->mtime_ns && again->size == st->size)
+      write_note(path, *st, *d);
   }
   return d;
 }
@@ -43,8 +77,13 @@ Result<Digest> file_digest(const std::string& path, bool remember) {
 void remember_file_digest(const std::string& path, const Digest& digest) {
   auto st = stat_file(path);
   if (!st) return;
-  std::string v = stamp(*st) + digest.hex();
-  ::setxattr(path.c_str(), kAttr, v.data(), v.size(), 0);
+  write_note(path, *st, digest);
+}
+
+bool changed_only_by_note(const std::string& path, const FileStat& before, const FileStat& now) {
+  if (before.size != now.size || before.mtime_ns != now.mtime_ns || before.inode != now.inode) return false;
+  auto note = read_note(path);
+  return note && note->noted_ns >= before.ctime_ns - kNoteWindowNs && note_matches(*note, now);
 }
 
 }  // namespace kiln

@@ -1,7 +1,11 @@
 // Content digests of input files with a stat cache: the digest is remembered in an extended
-// attribute (user.kiln.sha256 = "<size> <mtime_ns> <hex>") on the file itself and trusted only
-// while size and mtime still match. Files newer than the moment of hashing minus a safety
-// margin are not cached (their mtime may not change on a further write within the same tick).
+// attribute on the file itself (user.kiln.sha256 = "<size> <mtime_ns> <inode> <noted_ns> <hex>")
+// and trusted only while the file keeps its identity: size, mtime, inode, and a ctime that
+// the note itself explains. Setting an xattr changes the file's ctime, so the note records
+// when it was written (noted_ns, wall clock) and a ctime within kNoteWindowNs of it is the
+// note's own; any later change of content, mode or mtime gives a later ctime and the note is
+// ignored. Files newer than the moment of hashing minus a safety margin are not noted (their
+// mtime may not change on a further write within the same tick).
 #pragma once
 
 #include <string>
@@ -12,14 +16,23 @@
 
 namespace kiln {
 
-/// Digest of the file at `path`, from its xattr when size and mtime match, else hashed. With
-/// `remember`, the digest is written to the xattr when the file is old enough (failures, e.g. a
+/// How far a file's ctime may lie from the moment kiln noted its digest and still be the
+/// note's own change (kernel timestamps are coarse: a few ms at most).
+constexpr int64_t kNoteWindowNs = 50'000'000;
+
+/// Digest of the file at `path`, from its note when the identity matches, else hashed. With
+/// `remember`, the digest is noted on the file when it is old enough (failures, e.g. a
 /// read-only toolchain, are ignored) — callers pass true for build outputs (files under the
 /// target dir) and the sysroot's libraries, never for other files such as the linker or
 /// registry sources. Errors: the file cannot be read.
 Result<Digest> file_digest(const std::string& path, bool remember = false);
 
-/// Records `digest` as the content digest of `path` (after kiln wrote the file itself).
+/// Notes `digest` as the content digest of `path` (after kiln wrote the file itself).
 void remember_file_digest(const std::string& path, const Digest& digest);
+
+/// True when `now` (a stat of `path`) differs from `before` only by a ctime that kiln's own
+/// digest note explains: same size, mtime and inode, and a note written after `before` that
+/// matches `now`. (A dependency's output that its wrapper noted while a dependent read it.)
+bool changed_only_by_note(const std::string& path, const FileStat& before, const FileStat& now);
 
 }  // namespace kiln

@@ -115,7 +115,8 @@ Result<std::pair<SourceSet, ManifestSet>> source_set_from_dep_info(const DepInfo
     auto st = stat_file(abs);
     if (!st) return make_error("an input is missing: " + abs);
     if (auto it = read_as.find(abs); it != read_as.end()) {
-      if (!same_identity(*st, it->second->identity)) return make_error("source changed during the compilation: " + abs);
+      if (!same_identity(*st, it->second->identity) && !changed_only_by_note(abs, it->second->identity, *st))
+        return make_error("source changed during the compilation: " + abs);
     } else if (st->mtime_ns >= compile_start_ns - kClockSlackNs) {
       return make_error("source changed during the compilation: " + abs);
     }

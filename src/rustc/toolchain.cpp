@@ -59,7 +59,8 @@ Result<Toolchain> load_toolchain(const std::string& rustc_path, const std::strin
   if (!st) return make_error("rustc not found: " + rustc_path);
   Sha256 kh;
   kh.field(rustc_path);
-  kh.field(std::to_string(st->size) + ":" + std::to_string(st->mtime_ns) + ":" + std::to_string(st->inode));
+  kh.field(std::to_string(st->size) + ":" + std::to_string(st->mtime_ns) + ":" + std::to_string(st->ctime_ns) + ":" +
+           std::to_string(st->inode));
   std::string cache_file = cache_dir + "/toolchains/" + kh.finish().hex().substr(0, 32) + ".json";
 
   if (auto text = read_file(cache_file)) {

@@ -1,5 +1,5 @@
 // The toolchain's identity, without starting rustc on a hit: `rustc -vV` and the digest of
-// the sysroot's libraries, cached per rustc binary (keyed by its path, size, mtime, inode)
+// the sysroot's libraries, cached per rustc binary (keyed by its path, size, mtime, ctime, inode)
 // in <store dir>/toolchains/. The cached record is recomputed when the binary changes.
 #pragma once
 
