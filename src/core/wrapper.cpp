@@ -13,6 +13,7 @@
 #include "key/action_key.h"
 #include "key/path_anchors.h"
 #include "rustc/invocation.h"
+#include "rustc/rustup.h"
 #include "rustc/toolchain.h"
 #include "stats/stats.h"
 #include "store/local/local_store.h"
@@ -65,6 +66,15 @@ struct Flow {
     }
     std::vector<std::string> args(command.begin() + static_cast<std::ptrdiff_t>(first_arg), command.end());
     std::string cwd = current_dir();
+    // A rustup proxy or a bare name: the key and the miss both use the program it resolves to.
+    auto real_rustc = resolve_tool(rustc, cwd);
+    if (!real_rustc) fail_open(real_rustc.error().message);
+    rustc = *real_rustc;
+    if (!workspace_wrapper.empty()) {
+      auto real_wrapper = resolve_tool(workspace_wrapper, cwd);
+      if (!real_wrapper) fail_open(real_wrapper.error().message);
+      workspace_wrapper = *real_wrapper;
+    }
 
     auto inv = parse_rustc_invocation(args, cwd);
     if (!inv) fail_open("cannot parse the rustc command line: " + inv.error().message);
@@ -125,6 +135,8 @@ struct Flow {
 
     // Miss: run rustc, teeing its output to cargo as it arrives.
     std::vector<std::string> argv = command;
+    argv[first_arg - 1] = rustc;
+    if (!workspace_wrapper.empty()) argv[0] = workspace_wrapper;
     if (key_options.remap)
       for (auto& r : anchors.remap_args()) argv.push_back(r);
     auto executor = make_executor("local");
