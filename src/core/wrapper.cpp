@@ -13,6 +13,7 @@
 #include "key/action_key.h"
 #include "key/path_anchors.h"
 #include "rustc/invocation.h"
+#include "rustc/native_cpu.h"
 #include "rustc/rustup.h"
 #include "rustc/toolchain.h"
 #include "stats/stats.h"
@@ -94,6 +95,12 @@ struct Flow {
     PathAnchors anchors = PathAnchors::for_invocation(*inv, toolchain->sysroot);
     KeyOptions key_options;
     key_options.remap = cfg.remap && !inv->user_remaps;
+    if (inv->native_cpu) {
+      std::string target = inv->target.size() > 5 && inv->target.substr(inv->target.size() - 5) == ".json" ? "" : inv->target;
+      auto native = resolve_native_cpu(rustc, *toolchain, target, cfg.dir);
+      if (!native) fail_open(native.error().message);
+      key_options.native_cpu = *native;
+    }
     auto pre = compute_pre_key(*inv, *toolchain, anchors, key_options);
     if (!pre) fail_open("cannot compute the key: " + pre.error().message);
     if (debug_enabled()) {

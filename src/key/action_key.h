@@ -41,10 +41,12 @@ struct PreKey {
 /// Options that change the key without being rustc arguments.
 struct KeyOptions {
   bool remap = true;  // kiln adds --remap-path-prefix for the anchors
+  std::string native_cpu;  // what -C target-cpu=native resolves to here (rustc/native_cpu.h)
 };
 
-/// Computes the pre-key. Errors: an --extern, native library, linker or target spec file
-/// cannot be read (the caller then runs rustc uncached).
+/// Computes the pre-key. `-C target-cpu=native` enters as `options.native_cpu`, which must be
+/// set for such an invocation. Errors: an --extern, native library, linker or target spec
+/// file cannot be read, or native_cpu is missing (the caller then runs rustc uncached).
 Result<PreKey> compute_pre_key(const RustcInvocation& inv, const Toolchain& toolchain, const PathAnchors& anchors,
                                const KeyOptions& options);
 

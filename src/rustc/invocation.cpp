@@ -141,6 +141,7 @@ void apply(RustcInvocation& inv, const RustcArg& a) {
     std::string val = eq == std::string::npos ? "" : v.substr(eq + 1);
     if (name == "extra-filename") inv.extra_filename = val;
     else if (name == "linker") inv.linker = val;
+    else if (name == "target-cpu" && val == "native") inv.native_cpu = true;
     else if (name == "incremental") {
       inv.incremental_dir = val;
       mark(inv, "incremental", "-C incremental");

@@ -61,6 +61,7 @@ struct RustcInvocation {
   std::string linker;                    // -C linker value
   std::string incremental_dir;           // -C incremental value
   bool user_remaps = false;              // the user passed --remap-path-prefix/-scope
+  bool native_cpu = false;               // -C target-cpu=native: the key needs what it resolves to
   std::string edition;
 
   /// Why this invocation cannot be cached (empty: cacheable). A short slug such as

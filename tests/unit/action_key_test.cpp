@@ -12,6 +12,7 @@
 #include "key/action_key.h"
 #include "key/path_anchors.h"
 #include "rustc/invocation.h"
+#include "rustc/native_cpu.h"
 #include "rustc/toolchain.h"
 #include "test_support.h"
 
@@ -329,6 +330,42 @@ TEST_F(ActionKeyTest, RemapOptionMatters) {
   KeyOptions off;
   off.remap = false;
   EXPECT_NE(pre_key("lib", a_, {}, std::nullopt, off).digest, pre_key("lib", a_).digest);
+}
+
+// Two hosts: the same rustc probes give another CPU name and feature set on each.
+constexpr const char* kCpusA = "Available CPUs for this target:\n    native                  - Select the CPU of the current host (currently znver3).\n    alderlake\n";
+constexpr const char* kCfgA = "debug_assertions\ntarget_arch=\"x86_64\"\ntarget_feature=\"sse2\"\ntarget_feature=\"avx2\"\ntarget_feature=\"fxsr\"\n";
+constexpr const char* kCpusB = "Available CPUs for this target:\n    native                  - Select the CPU of the current host (currently skylake).\n";
+constexpr const char* kCfgB = "debug_assertions\ntarget_arch=\"x86_64\"\ntarget_feature=\"sse2\"\ntarget_feature=\"fxsr\"\n";
+
+TEST(NativeCpu, KeyNamesTheCpuAndItsSortedFeatures) {
+  EXPECT_EQ(native_cpu_key(kCpusA, kCfgA), "cpu=znver3 features=avx2,fxsr,sse2");
+  EXPECT_EQ(native_cpu_key(kCpusB, kCfgB), "cpu=skylake features=fxsr,sse2");
+  // The same features on another CPU model still schedule code differently.
+  EXPECT_NE(native_cpu_key(kCpusA, kCfgB), native_cpu_key(kCpusB, kCfgB));
+}
+
+TEST_F(ActionKeyTest, TargetCpuNativeIsKeyedByWhatItResolvesTo) {
+  cargo_env(a_, "mylib");
+  auto native = [](Args& a) {
+    a.push_back("-C");
+    a.push_back("target-cpu=native");
+  };
+  KeyOptions on_a, on_b, on_a_again;
+  on_a.native_cpu = native_cpu_key(kCpusA, kCfgA);
+  on_b.native_cpu = native_cpu_key(kCpusB, kCfgB);
+  on_a_again.native_cpu = native_cpu_key(kCpusA, kCfgA);
+  Digest a = pre_key("lib", a_, native, std::nullopt, on_a).digest;
+  EXPECT_NE(a, pre_key("lib", a_, native, std::nullopt, on_b).digest) << "a second CPU must not share the entry";
+  EXPECT_EQ(a, pre_key("lib", a_, native, std::nullopt, on_a_again).digest);
+  EXPECT_NE(a, pre_key("lib", a_).digest);
+  // Unresolved, it is an error (the wrapper then runs rustc uncached), never the bare word.
+  Args args = args_in("lib", a_, native);
+  auto inv = parse_rustc_invocation(args, a_.ws);
+  ASSERT_TRUE(inv.ok());
+  EXPECT_TRUE(inv->native_cpu);
+  Toolchain tc = sample_toolchain(a_.sysroot);
+  EXPECT_FALSE(compute_pre_key(*inv, tc, PathAnchors::for_invocation(*inv, tc.sysroot), {}).ok());
 }
 
 TEST_F(ActionKeyTest, WorkspaceWrapperMatters) {
