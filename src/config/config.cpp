@@ -155,6 +155,26 @@ Status apply_password(Config& c, const RawValue& v, const Layer&) {
   return {};
 }
 
+Status apply_no_cache(Config& c, const RawValue& v, const Layer&) {
+  std::vector<std::string> names;
+  if (v.kind == RawValue::List) names = v.list;
+  else if (v.kind == RawValue::Str) {
+    std::string cur;
+    for (char ch : v.s + ",") {
+      if (ch == ',' || ch == ' ') {
+        if (!cur.empty()) names.push_back(cur);
+        cur.clear();
+      } else {
+        cur += ch;
+      }
+    }
+  } else {
+    return make_error("expected crate names (an array; comma-separated in the env)");
+  }
+  c.no_cache = names;
+  return {};
+}
+
 Status apply_ca_bundle(Config& c, const RawValue& v, const Layer& l) {
   auto p = as_path(v, l);
   if (!p) return p.error();
@@ -202,6 +222,11 @@ const std::vector<KeyDef>& key_defs() {
         "environment over a committed Cargo.toml. Printed masked.",
         true},
        apply_password},
+      {{"no_cache", "KILN_NO_CACHE", "array of crate names (comma-separated in the env)", "[]",
+        "Crates never looked up nor stored: rustc runs for them as without kiln (a package "
+        "name or its crate name). A package can also opt out itself with `cache = false` in "
+        "its own [package.metadata.kiln]."},
+       apply_no_cache},
       {{"remote_ca_bundle", "KILN_REMOTE_CA_BUNDLE", "path (PEM)", "$CURL_CA_BUNDLE, else $SSL_CERT_FILE, else the system's",
         "CA certificates that https remotes must chain to (e.g. a private registry's CA)."},
        apply_ca_bundle},
@@ -243,6 +268,7 @@ Result<RawValue> from_toml(const toml::node& node) {
 void apply_table(ConfigReport& r, const toml::table& table, const Layer& layer, const std::string& where) {
   for (const auto& [k, node] : table) {
     std::string key(k.str());
+    if (key == "cache" && where.find("[package.metadata.kiln]") != std::string::npos) continue;  // per package
     const KeyDef* def = find_key(key);
     if (!def) {
       r.warnings.push_back(where + ": unknown key `" + key + "` (ignored; see `kiln config --doc`)");
@@ -407,6 +433,19 @@ ConfigReport explain_config(const ConfigInputs& in) {
   return r;
 }
 
+bool package_opts_out(const std::string& manifest_path, const std::string& cargo_home) {
+  if (manifest_path.empty() || is_downloaded_package_dir(dir_name(manifest_path), cargo_home)) return false;
+  auto text = read_file(manifest_path);
+  if (!text || text->find("kiln") == std::string::npos) return false;  // the common case: no table
+  try {
+    toml::table t = toml::parse(*text, manifest_path);
+    auto v = t["package"]["metadata"]["kiln"]["cache"].value<bool>();
+    return v && !*v;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 Config load_config() {
   ConfigReport r = explain_config(ConfigInputs::from_process());
   for (const auto& w : r.warnings) warn("config: " + w);
@@ -457,6 +496,11 @@ std::string config_value_text(const Config& c, const std::string& key) {
   if (key == "remote_username") return toml_string(c.remote_username);
   if (key == "remote_password") return toml_string(c.remote_password.empty() ? "" : "****");
   if (key == "remote_ca_bundle") return toml_string(c.remote_ca_bundle);
+  if (key == "no_cache") {
+    std::string out = "[";
+    for (size_t i = 0; i < c.no_cache.size(); ++i) out += (i ? ", " : "") + toml_string(c.no_cache[i]);
+    return out + "]";
+  }
   return "";
 }
 

@@ -16,6 +16,7 @@
 //   remote_username / KILN_REMOTE_USERNAME, remote_password / KILN_REMOTE_PASSWORD
 //                                      credentials for remotes whose URL carries none
 //   remote_ca_bundle / KILN_REMOTE_CA_BUNDLE  CA certificates (PEM file) for https remotes
+//   no_cache / KILN_NO_CACHE           crates kiln leaves alone (TOML array; comma-separated in env)
 // load_config() is on the wrapper's hot path: it reads at most two small TOML files.
 #pragma once
 
@@ -40,6 +41,7 @@ struct Config {
   std::string remote_username;  // for remotes whose URL has no userinfo ("" = none)
   std::string remote_password;
   std::string remote_ca_bundle;  // PEM file for https remotes ("" = CURL_CA_BUNDLE, SSL_CERT_FILE, system)
+  std::vector<std::string> no_cache;  // package or crate names never cached
 };
 
 /// What load_config reads besides files: the environment, the current directory and the
@@ -81,6 +83,12 @@ struct ConfigKeyDoc {
 /// Computes the settings and their origins from `in`. Never fails: a bad file or value is
 /// reported in `warnings` and that file or value is ignored.
 ConfigReport explain_config(const ConfigInputs& in);
+
+/// True when the package whose manifest is `manifest_path` opts out of caching itself:
+/// `[package.metadata.kiln] cache = false`. Downloaded packages (under `cargo_home`'s
+/// registry or git dirs, or vendored) never do. A file that cannot be read or parsed: false
+/// (cargo reports it).
+bool package_opts_out(const std::string& manifest_path, const std::string& cargo_home);
 
 /// The settings of this process (explain_config of the real inputs); prints each warning as
 /// one "kiln: warning: …" line on stderr.

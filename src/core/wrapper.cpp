@@ -56,6 +56,22 @@ struct Flow {
     pass_through(command);
   }
 
+  // KILN_NO_CACHE / no_cache names the crate or its package, or its own Cargo.toml says
+  // `cache = false`.
+  bool opted_out(const RustcInvocation& inv) const {
+    const char* pkg = std::getenv("CARGO_PKG_NAME");
+    for (const auto& n : cfg.no_cache)
+      if (n == inv.crate_name || (pkg && n == pkg)) return true;
+    const char* manifest = std::getenv("CARGO_MANIFEST_PATH");
+    std::string path = manifest && *manifest ? manifest : "";
+    if (path.empty())
+      if (const char* dir = std::getenv("CARGO_MANIFEST_DIR"); dir && *dir) path = std::string(dir) + "/Cargo.toml";
+    const char* home = std::getenv("CARGO_HOME");
+    const char* user_home = std::getenv("HOME");
+    std::string cargo_home = home && *home ? home : std::string(user_home ? user_home : "") + "/.cargo";
+    return package_opts_out(path, cargo_home);
+  }
+
   int run() {
     std::string rustc = command[0];
     std::string workspace_wrapper;
@@ -82,6 +98,10 @@ struct Flow {
     inv->rustc = rustc;
     inv->workspace_wrapper = workspace_wrapper;
     event.crate_type = inv->crate_type_label();
+    if (inv->not_cacheable.empty() && opted_out(*inv)) {
+      inv->not_cacheable = "opted-out";
+      inv->not_cacheable_detail = "KILN_NO_CACHE or [package.metadata.kiln] cache = false";
+    }
     if (!inv->not_cacheable.empty()) {
       debug("not-cached " + inv->crate_name + " " + inv->not_cacheable + ": " + inv->not_cacheable_detail);
       if (inv->not_cacheable == "unsupported-argument")

@@ -382,8 +382,12 @@ case_4d() {
 
 # ---- 5. clippy.toml ----
 
-# first_error TAG: the first error line of TAG's stderr.
-first_error() { { grep -m 1 -E '^(error|kiln: (warning|error))' "$E2E_TMP/$1.err" || true; } | cut -c 1-200; }
+# first_error TAG: "; first error: LINE" for the first error line of TAG's stderr, or nothing.
+first_error() {
+  local e
+  e=$({ grep -m 1 -E '^(error|kiln: (warning|error))' "$E2E_TMP/$1.err" || true; } | cut -c 1-200)
+  [ -z "$e" ] || echo "; first error: $e"
+}
 
 # check_clippy TAG DIR WANT-RC: touches DIR, runs `cargo kiln clippy -- -D warnings` and plain
 # `cargo clippy -- -D warnings`; plain cargo exits WANT-RC (else test bug), kiln the same.
@@ -400,11 +404,11 @@ check_clippy() {
     grep -qF 'name `widget`' "$E2E_TMP/$tag-plain.err" || fail "$tag: plain cargo clippy failed for another reason (test bug)"
   fi
   if [ "$rk" != "$rp" ]; then
-    wrong "$tag: cargo kiln clippy exited $rk, plain cargo clippy $rp ($(outcome "$tag"); kiln's first error: $(first_error "$tag"))"
+    wrong "$tag: cargo kiln clippy exited $rk, plain cargo clippy $rp ($(outcome "$tag"))$(first_error "$tag")"
     return 0
   fi
   if [ "$want" != 0 ] && ! grep -qF 'name `widget`' "$E2E_TMP/$tag.err"; then
-    wrong "$tag: cargo kiln clippy failed without clippy's disallowed-name error (first error: $(first_error "$tag"))"
+    wrong "$tag: cargo kiln clippy failed without clippy's disallowed-name error$(first_error "$tag")"
     return 0
   fi
   pass "$tag: cargo kiln clippy exits $rk, as plain cargo clippy ($(outcome "$tag"))"
