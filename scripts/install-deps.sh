@@ -8,7 +8,8 @@ packages=(
   libssl-dev libcurl4-openssl-dev libzstd-dev liblz4-dev libhiredis-dev libtomlplusplus-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev
   # tests: real crates, real servers, tools
-  librust-serde-dev librust-serde-derive-dev librust-serde-json-dev
+  librust-serde-dev librust-serde-derive-dev librust-serde-json-dev librust-cc-dev librust-pkg-config-dev
+  pkg-config zlib1g-dev bubblewrap
   bc binutils python3 openssl ca-certificates curl
   redis-server nginx-extras docker-registry apache2-utils
   # benchmark baseline

@@ -19,6 +19,7 @@
 #include "core/build_index.h"
 #include "core/prefetch.h"
 #include "rustc/toolchain.h"
+#include "session/session_env.h"
 #include "store/store_factory.h"
 #include "store/tiered_store.h"
 #include "stats/stats.h"
@@ -74,14 +75,14 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
                         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
   ::setenv("RUSTC_WRAPPER", self_path().c_str(), 1);
   if (!std::getenv("CARGO_INCREMENTAL")) ::setenv("CARGO_INCREMENTAL", "0", 1);
-  ::setenv("KILN_SESSION", session.c_str(), 1);
+  ::setenv(kSessionVar, session.c_str(), 1);
   const char* cargo_env = std::getenv("CARGO");
   std::vector<std::string> argv = {cargo_env && *cargo_env ? cargo_env : "cargo"};
   argv.insert(argv.end(), cargo_args.begin(), cargo_args.end());
 
   // kiln's warnings are collected and printed once, after cargo (see util/log.cpp).
   std::string warnings_file = make_temp_file("kiln-warnings");
-  if (!warnings_file.empty()) ::setenv("KILN_WARNINGS_FILE", warnings_file.c_str(), 1);
+  if (!warnings_file.empty()) ::setenv(kWarningsFileVar, warnings_file.c_str(), 1);
   Config pre_cfg = load_config();
   // Identify the toolchain here, once: on a fresh store the first wrapper calls would each
   // hash the sysroot (about 0.5 s) at the same time. It runs beside the prefetch below.
@@ -107,7 +108,7 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
   }
   std::unique_ptr<Prefetch> prefetch;
   if (!index_file.empty()) {
-    ::setenv("KILN_INDEX_FILE", index_file.c_str(), 1);
+    ::setenv(kIndexFileVar, index_file.c_str(), 1);
     std::string dir = index_file + ".prefetch";
     try {  // the prefetch is an optimisation: cargo runs whatever happens to it
       prefetch = Prefetch::start(pre_cfg, *index_key,
@@ -115,13 +116,13 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
     } catch (const std::exception& e) {
       warn(std::string("prefetch skipped: ") + e.what());
     }
-    if (prefetch) ::setenv("KILN_PREFETCH_DIR", dir.c_str(), 1);
+    if (prefetch) ::setenv(kPrefetchDirVar, dir.c_str(), 1);
   }
 
   if (toolchain_probe.joinable()) toolchain_probe.join();
   auto result = run_process(argv, [](int fd, std::string_view chunk) { write_all(fd, chunk); });
   if (prefetch) {
-    ::unsetenv("KILN_PREFETCH_DIR");
+    ::unsetenv(kPrefetchDirVar);
     PrefetchReport p = prefetch->finish();
     if (p.bytes_down > 0) {
       char line[200];
@@ -131,7 +132,7 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
     }
   }
   if (!index_file.empty()) {
-    ::unsetenv("KILN_INDEX_FILE");
+    ::unsetenv(kIndexFileVar);
     std::vector<Digest> keys = read_used_keys(index_file);
     ::unlink(index_file.c_str());
     if (!keys.empty() && result) {
@@ -150,7 +151,7 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
     }
   }
   if (!warnings_file.empty()) {
-    ::unsetenv("KILN_WARNINGS_FILE");
+    ::unsetenv(kWarningsFileVar);
     for (const auto& line : read_distinct_lines(warnings_file)) write_all(2, line + "\n");
     ::unlink(warnings_file.c_str());
   }

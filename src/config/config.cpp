@@ -175,6 +175,19 @@ Status apply_no_cache(Config& c, const RawValue& v, const Layer&) {
   return {};
 }
 
+Status apply_executor(Config& c, const RawValue& v, const Layer&) {
+  if (v.kind != RawValue::Str || v.s != "local") return make_error("expected \"local\"");
+  c.executor = v.s;
+  return {};
+}
+
+Status apply_sandbox(Config& c, const RawValue& v, const Layer&) {
+  if (v.kind != RawValue::Str || (v.s != "off" && v.s != "network" && v.s != "strict"))
+    return make_error("expected \"off\", \"network\" or \"strict\"");
+  c.sandbox = v.s;
+  return {};
+}
+
 Status apply_ca_bundle(Config& c, const RawValue& v, const Layer& l) {
   auto p = as_path(v, l);
   if (!p) return p.error();
@@ -227,6 +240,15 @@ const std::vector<KeyDef>& key_defs() {
         "name or its crate name). A package can also opt out itself with `cache = false` in "
         "its own [package.metadata.kiln]."},
        apply_no_cache},
+      {{"executor", "KILN_EXECUTOR", "\"local\"", "local",
+        "Where a miss runs: \"local\" (a child process of the wrapper)."},
+       apply_executor},
+      {{"sandbox", "KILN_SANDBOX", "\"off\", \"network\" or \"strict\"", "off",
+        "Run misses (compilations and build scripts) in bubblewrap: without network "
+        "(\"network\"), or also on a read-only file system except their outputs, OUT_DIR and a "
+        "private /tmp (\"strict\"). A sandbox that cannot start stops the build with the reason. "
+        "Keys do not depend on it."},
+       apply_sandbox},
       {{"remote_ca_bundle", "KILN_REMOTE_CA_BUNDLE", "path (PEM)", "$CURL_CA_BUNDLE, else $SSL_CERT_FILE, else the system's",
         "CA certificates that https remotes must chain to (e.g. a private registry's CA)."},
        apply_ca_bundle},
@@ -496,6 +518,8 @@ std::string config_value_text(const Config& c, const std::string& key) {
   if (key == "remote_username") return toml_string(c.remote_username);
   if (key == "remote_password") return toml_string(c.remote_password.empty() ? "" : "****");
   if (key == "remote_ca_bundle") return toml_string(c.remote_ca_bundle);
+  if (key == "executor") return toml_string(c.executor);
+  if (key == "sandbox") return toml_string(c.sandbox);
   if (key == "no_cache") {
     std::string out = "[";
     for (size_t i = 0; i < c.no_cache.size(); ++i) out += (i ? ", " : "") + toml_string(c.no_cache[i]);

@@ -17,6 +17,8 @@
 //                                      credentials for remotes whose URL carries none
 //   remote_ca_bundle / KILN_REMOTE_CA_BUNDLE  CA certificates (PEM file) for https remotes
 //   no_cache / KILN_NO_CACHE           crates kiln leaves alone (TOML array; comma-separated in env)
+//   executor / KILN_EXECUTOR           where misses run: "local"
+//   sandbox / KILN_SANDBOX             misses without network ("network") or also read-only ("strict")
 // load_config() is on the wrapper's hot path: it reads at most two small TOML files.
 #pragma once
 
@@ -42,6 +44,8 @@ struct Config {
   std::string remote_password;
   std::string remote_ca_bundle;  // PEM file for https remotes ("" = CURL_CA_BUNDLE, SSL_CERT_FILE, system)
   std::vector<std::string> no_cache;  // package or crate names never cached
+  std::string executor = "local";     // where misses run (exec/executor.h)
+  std::string sandbox = "off";        // "off" | "network" | "strict"
 };
 
 /// What load_config reads besides files: the environment, the current directory and the

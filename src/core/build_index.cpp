@@ -8,17 +8,18 @@
 #include <nlohmann/json.hpp>
 
 #include "core/index_pack.h"
+#include "session/session_env.h"
 #include "util/fs.h"
 #include "util/log.h"
 
 namespace kiln {
 
 void note_used_keys(const std::vector<Digest>& keys) {
-  const char* file = std::getenv("KILN_INDEX_FILE");
-  if (!file || !*file || keys.empty()) return;
+  std::string file = session_env().index_file;
+  if (file.empty() || keys.empty()) return;
   std::string line;
   for (const auto& k : keys) line += k.hex() + "\n";
-  int fd = ::open(file, O_WRONLY | O_APPEND | O_CLOEXEC);
+  int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (fd < 0) return;
   (void)write_fd(fd, line);  // one write: lines from parallel processes do not interleave
   ::close(fd);

@@ -217,6 +217,11 @@ Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& in
   entry.stdout_raw = anchors.portable_text(result.stdout_data);
   entry.stderr_raw = anchors.portable_text(result.stderr_data);
 
+  return store_result(store, pre_key, full_key, std::move(manifest_set), std::move(entry), anchors, std::move(out));
+}
+
+Result<RecordOutcome> store_result(Store& store, const Digest& pre_key, const Digest& full_key, ManifestSet manifest_set,
+                                   ActionResult entry, const PathAnchors& anchors, RecordOutcome out) {
   if (out.path_bound) {
     Digest bound = compute_path_bound_key(full_key, anchors);
     if (auto s = store.put_action(bound, entry); !s) return s.error();

@@ -1,21 +1,28 @@
-// Executors: where a cache miss runs rustc. Only "local" exists today; a network-less
-// sandbox (bubblewrap), a toolchain container and a remote BuildKit daemon implement the
-// same interface.
+// Executors: where a miss runs. An executor receives the command (argv), its environment,
+// working directory and the directories it may write, and returns its exit code and output,
+// forwarding the output as it arrives. The engine picks one from the configuration
+// (make_executor): `local` runs the command as a child process; `sandbox` (KILN_SANDBOX =
+// network | strict) runs it inside bubblewrap — without network, and with `strict` also on a
+// read-only file system except its output dirs and a private /tmp. A toolchain container and
+// a remote BuildKit daemon are the next implementations of the same interface.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "util/process.h"
 
 namespace kiln {
 
-/// One compilation to run: the full command line, where, and with which environment.
+/// One command to run: the full command line, where, with which environment, and where it
+/// writes.
 struct ExecRequest {
-  std::vector<std::string> argv;  // argv[0] = rustc (or workspace wrapper)
+  std::vector<std::string> argv;  // argv[0] = rustc (or workspace wrapper, or a build script)
   std::string cwd;
   std::vector<std::string> env;  // the whole environment ("NAME=value"); empty: kiln's own
+  std::vector<std::string> writable_dirs;  // output dirs (a strict sandbox lets it write only there)
   OutputSink sink;  // receives stdout/stderr chunks as they arrive (pipelining)
 };
 
@@ -24,18 +31,43 @@ class Executor {
   virtual ~Executor() = default;
   virtual std::string name() const = 0;
   /// Runs the request; stdout/stderr chunks go to `sink` as produced and are also returned.
-  /// Errors: the command could not be started.
+  /// Errors: the command could not be started; a sandbox that cannot start says so with a
+  /// message starting "sandbox:" (the engine then stops the build instead of running the
+  /// command unsandboxed).
   virtual Result<ProcessResult> run(const ExecRequest& request) = 0;
 };
 
-/// Runs rustc as a child of this process, in `cwd`, with `env` (or kiln's environment).
+/// Runs the command as a child of this process, in `cwd`, with `env` (or kiln's environment).
 class LocalExecutor : public Executor {
  public:
   std::string name() const override { return "local"; }
   Result<ProcessResult> run(const ExecRequest& request) override;
 };
 
-/// The executor named by `name` ("local"). Errors: unknown name.
-Result<std::unique_ptr<Executor>> make_executor(const std::string& name);
+/// How much a sandbox takes away.
+enum class SandboxMode { Off, Network, Strict };
+
+/// Runs the command inside bubblewrap (`bwrap`, Debian's `bubblewrap`): a network namespace
+/// of its own with only a loopback device (`network`); with `strict` also every mount
+/// read-only except the request's writable dirs, kiln's trace dir and a private /tmp.
+class SandboxExecutor : public Executor {
+ public:
+  SandboxExecutor(SandboxMode mode, std::string bwrap) : mode_(mode), bwrap_(std::move(bwrap)) {}
+  std::string name() const override { return mode_ == SandboxMode::Strict ? "sandbox (strict)" : "sandbox (network)"; }
+  Result<ProcessResult> run(const ExecRequest& request) override;
+  /// The bwrap command line that wraps `request` (for tests and `-v`).
+  std::vector<std::string> command_line(const ExecRequest& request) const;
+
+ private:
+  SandboxMode mode_;
+  std::string bwrap_;
+};
+
+/// Parses "off", "network" or "strict". Errors: any other word.
+Result<SandboxMode> parse_sandbox_mode(const std::string& text);
+
+/// The executor the settings ask for: `cfg.executor` ("local") with `cfg.sandbox`. Errors: an
+/// unknown executor; a sandbox whose tool is missing ("sandbox: …", with the fix).
+Result<std::unique_ptr<Executor>> make_executor(const Config& cfg);
 
 }  // namespace kiln

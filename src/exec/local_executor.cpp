@@ -1,5 +1,5 @@
-// The local executor: rustc as a child process, its output teed to kiln's own stdout and
-// stderr as it arrives (cargo sees the rmeta artifact notice before codegen ends).
+// The local executor: the command as a child process, its output teed to kiln's own stdout
+// and stderr as it arrives (cargo sees the rmeta artifact notice before codegen ends).
 #include <unistd.h>
 
 #include "exec/executor.h"
@@ -15,9 +15,24 @@ Result<ProcessResult> LocalExecutor::run(const ExecRequest& request) {
   return run_process(request.argv, request.sink, request.env.empty() ? nullptr : &request.env);
 }
 
-Result<std::unique_ptr<Executor>> make_executor(const std::string& name) {
-  if (name.empty() || name == "local") return std::unique_ptr<Executor>(new LocalExecutor());
-  return make_error("unknown executor '" + name + "' (known: local)");
+Result<SandboxMode> parse_sandbox_mode(const std::string& text) {
+  if (text == "off" || text.empty()) return SandboxMode::Off;
+  if (text == "network") return SandboxMode::Network;
+  if (text == "strict") return SandboxMode::Strict;
+  return make_error("expected \"off\", \"network\" or \"strict\"");
+}
+
+Result<std::unique_ptr<Executor>> make_executor(const Config& cfg) {
+  if (!cfg.executor.empty() && cfg.executor != "local")
+    return make_error("unknown executor '" + cfg.executor + "' (known: local)");
+  auto mode = parse_sandbox_mode(cfg.sandbox);
+  if (!mode) return make_error("sandbox: " + mode.error().message);
+  if (*mode == SandboxMode::Off) return std::unique_ptr<Executor>(new LocalExecutor());
+  auto bwrap = find_in_path("bwrap");
+  if (!bwrap)
+    return make_error("sandbox: KILN_SANDBOX=" + cfg.sandbox +
+                      " needs bubblewrap, which is not installed (apt-get install bubblewrap), or set KILN_SANDBOX=off");
+  return std::unique_ptr<Executor>(new SandboxExecutor(*mode, *bwrap));
 }
 
 }  // namespace kiln

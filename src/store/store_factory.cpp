@@ -1,6 +1,8 @@
 // The store chain from the Config (see store_factory.h).
 #include "store/store_factory.h"
 
+#include "session/session_env.h"
+
 #include <cstdlib>
 
 #include "store/remote/http_store.h"
@@ -45,8 +47,7 @@ Result<std::unique_ptr<Store>> make_remote_store(const RemoteUrl& given, int tim
 StoreChain make_store_chain(const Config& cfg) {
   auto local = std::make_unique<LocalStore>(cfg.dir, cfg.cache_size_bytes);
   if (cfg.remotes.empty()) return StoreChain(std::move(local), nullptr);
-  const char* session = std::getenv("KILN_SESSION");
-  auto tiered = std::make_unique<TieredStore>(*local, cfg.dir, session ? session : "", parse_upload_policy(cfg.upload));
+  auto tiered = std::make_unique<TieredStore>(*local, cfg.dir, session_env().session, parse_upload_policy(cfg.upload));
   for (size_t i = 0; i < cfg.remotes.size(); ++i) {
     const std::string& text = cfg.remotes[i];
     auto url = parse_remote_url(text);

@@ -2,6 +2,8 @@
 // per line, so parallel kiln processes do not interleave within a line).
 #include "util/log.h"
 
+#include "session/session_env.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -17,8 +19,8 @@ void warn(std::string_view message) {
   // Under `cargo kiln`, warnings go to a file that cargo-kiln prints once after cargo ends:
   // cargo keeps a unit's stderr and replays it on later no-op builds, so a warning written
   // to stderr here would reappear in every later build until that crate is rebuilt.
-  if (const char* sink = std::getenv("KILN_WARNINGS_FILE"); sink && *sink) {
-    int fd = ::open(sink, O_WRONLY | O_APPEND | O_CLOEXEC);  // never created here
+  if (std::string sink = session_env().warnings_file; !sink.empty()) {
+    int fd = ::open(sink.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);  // never created here
     if (fd >= 0) {
       ssize_t r = ::write(fd, line.data(), line.size());
       ::close(fd);

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <regex>
 
-#include "core/wrapper.h"
+#include "action/rustc_action.h"
 #include "rustc/argfile.h"
 #include "rustc/invocation.h"
 #include "test_support.h"

@@ -1,6 +1,8 @@
 // One store warning per build (see store_warning.h).
 #include "store/local/store_warning.h"
 
+#include "session/session_env.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -51,8 +53,8 @@ void remove_old_marks(const std::string& dir) {
 }  // namespace
 
 bool first_store_warning_of_build(const std::string& store_dir) {
-  const char* session = std::getenv("KILN_SESSION");
-  std::string build = session && *session ? std::string("session ") + session : "parent " + parent_identity();
+  std::string session = session_env().session;
+  std::string build = !session.empty() ? "session " + session : "parent " + parent_identity();
   std::string dir = marks_dir();
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return true;
   struct stat st {};

@@ -1,0 +1,173 @@
+// The action engine's flow (see engine.h). Stats: exactly one event per action.
+#include "action/engine.h"
+
+#include <cstdlib>
+
+#include "core/build_index.h"
+#include "core/lookup.h"
+#include "core/prefetch.h"
+#include "session/session_env.h"
+#include "stats/stats.h"
+#include "store/local/store_warning.h"
+#include "store/store_factory.h"
+#include "trace/tracer.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/process.h"
+
+namespace kiln {
+namespace {
+
+// Runs the real command in place of kiln (exec), or as a child if exec fails.
+[[noreturn]] void pass_through(const std::vector<std::string>& command) {
+  Error e = exec_process(command);
+  warn(e.message);
+  std::exit(127);
+}
+
+struct Engine {
+  ActionKind& kind;
+  const Config& cfg;
+  StatsEvent event;
+  double t0 = now_ms();
+
+  void record(Outcome o, const std::string& reason = {}, double saved_ms = 0) {
+    event.outcome = o;
+    event.reason = reason;
+    event.kiln_ms = now_ms() - t0;
+    event.saved_ms = saved_ms;
+    record_event(cfg.dir, event);
+  }
+
+  [[noreturn]] void fail_open(const std::string& why) {
+    warn(why + "; running it uncached");
+    record(Outcome::Error, "internal");
+    pass_through(kind.passthrough());
+  }
+
+  int run() {
+    auto prepared = kind.prepare(cfg);
+    if (!prepared) fail_open(prepared.error().message);
+    PreparedAction& a = *prepared;
+    event.crate_type = a.label;
+    if (!a.not_cacheable.empty()) {
+      debug("not-cached " + a.name + " " + a.not_cacheable + ": " + a.not_cacheable_detail);
+      record(Outcome::NotCached, a.not_cacheable);
+      pass_through(kind.passthrough());
+    }
+    if (debug_enabled()) {
+      debug("crate " + a.name + " pre-key " + a.pre_key.hex());
+      for (const auto& l : a.key_lines) debug("  " + l);
+    }
+
+    double t_key = now_ms();
+    StoreChain stores = make_store_chain(cfg);  // local store, then the remotes (if any)
+    const SessionEnv& session = session_env();
+    if (!session.prefetch_dir.empty() && stores.tiered()) {
+      int max_ms = cfg.remote_timeout_ms;
+      stores.tiered()->set_before_remote_lookup(
+          [d = session.prefetch_dir, max_ms](const Digest& key) { return wait_for_prefetch(d, key, max_ms); });
+    }
+    Store& store = stores.store();
+    auto found = lookup_entry(store, a.pre_key, a.anchors);
+    // A local manifest shadows the remotes': on a miss, look again with their source sets merged in.
+    if (found && !*found && stores.tiered() && stores.tiered()->refresh_manifests())
+      found = lookup_entry(store, a.pre_key, a.anchors);
+    if (!found) {
+      warn("store unreadable (" + found.error().message + "); running it");
+    } else if (*found) {
+      const ActionResult& entry = (*found)->result;
+      double t_lookup = now_ms();
+      Status restored = kind.restore(store, entry, a);
+      if (restored) {
+        kind.replay(entry, a);
+        double hit_ms = now_ms() - t0;
+        record(Outcome::DirectHit, {}, std::max(0.0, static_cast<double>(entry.meta.compile_ms) - hit_ms));
+        note_used_keys({compute_manifest_key(a.pre_key), (*found)->key});
+        auto us = [](double ms) { return std::to_string(static_cast<int>(ms * 1000)); };
+        debug("hit " + a.name + " " + a.label + " key " + (*found)->key.hex() + " in " + us(hit_ms) + " us (key " +
+              us(t_key - t0) + ", lookup " + us(t_lookup - t_key) + ", restore " + us(now_ms() - t_lookup) + ")");
+        kind.finish(a, entry.exit_code);
+        return entry.exit_code;
+      }
+      debug("hit not restorable, running it: " + restored.error().message);
+    }
+    return miss(a, store);
+  }
+
+  // Runs the action traced, teeing its output to the caller as it arrives, and records it.
+  int miss(PreparedAction& a, Store& store) {
+    auto executor = make_executor(cfg);
+    if (!executor) fail_open(executor.error().message);
+    // What the command, its plugins and the programs it starts read becomes part of the
+    // entry's manifest (trace/tracer.h). Without a tracer the result is not stored.
+    auto tracing = start_trace(cfg.dir, a.plugin_dir);
+    if (!tracing) debug("not tracing: " + tracing.error().message);
+    ExecRequest request = a.request;
+    if (tracing) request.env = tracing->env;
+    request.sink = [](int fd, std::string_view chunk) { write_all(fd, chunk); };
+    int64_t start_ns = wall_ns();
+    double tc = now_ms();
+    auto result = (*executor)->run(request);
+    if (!result) {
+      if (tracing) discard_trace(*tracing);
+      if (result.error().message.rfind("sandbox:", 0) == 0) {  // never a silent non-sandbox
+        warn(result.error().message);
+        record(Outcome::Error, "sandbox");
+        return 101;
+      }
+      fail_open(result.error().message);
+    }
+    auto run_ms = static_cast<int64_t>(now_ms() - tc);
+    Result<TraceLog> trace = tracing ? finish_trace(*tracing) : Result<TraceLog>(tracing.error());
+    if (result->exit_code != 0) {
+      record(Outcome::NotCached, "compile-failed");
+      kind.finish(a, result->exit_code);
+      return result->exit_code;
+    }
+    Result<RecordOutcome> rec = make_error("internal error");
+    if (!trace) {
+      RecordOutcome untraced;
+      untraced.not_stored_reason = "untraced";
+      untraced.detail = trace.error().message;
+      rec = untraced;
+    } else {
+      try {
+        rec = kind.record(store, a, *result, start_ns, run_ms, *trace);
+      } catch (const std::exception& e) {
+        rec = make_error(std::string("internal error: ") + e.what());
+      }
+    }
+    if (!rec) {
+      if (first_store_warning_of_build(cfg.dir)) warn("cannot store the result (" + rec.error().message + ")");
+      record(Outcome::Miss, "store-failed");
+    } else if (!rec->stored) {
+      if (rec->not_stored_reason == "untraced" && first_store_warning_of_build(cfg.dir))
+        warn("not caching " + a.name + ": its inputs cannot be traced (" + rec->detail + ")");
+      debug("not-cached " + a.name + " " + rec->not_stored_reason + ": " + rec->detail);
+      record(Outcome::NotCached, rec->not_stored_reason);
+    } else {
+      record(Outcome::Miss);
+      note_used_keys(rec->keys);
+    }
+    if (!rec || rec->stored) debug("miss " + a.name + " " + a.label + (rec && rec->path_bound ? " path-bound" : ""));
+    kind.finish(a, result->exit_code);
+    return result->exit_code;
+  }
+};
+
+}  // namespace
+
+int run_action(ActionKind& kind, const Config& cfg) {
+  Engine engine{kind, cfg, {}};
+  engine.event.session = session_env().session;
+  if (cfg.disabled) pass_through(kind.passthrough());
+  try {
+    return engine.run();
+  } catch (const std::exception& e) {
+    // Only reachable before the command ran: after it, nothing throws past record.
+    engine.fail_open(std::string("internal error: ") + e.what());
+  }
+}
+
+}  // namespace kiln
