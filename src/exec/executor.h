@@ -49,7 +49,7 @@ enum class SandboxMode { Off, Network, Strict };
 
 /// Runs the command inside bubblewrap (`bwrap`, Debian's `bubblewrap`): a network namespace
 /// of its own with only a loopback device (`network`); with `strict` also every mount
-/// read-only except the request's writable dirs, kiln's trace dir and a private /tmp.
+/// read-only except the request's writable dirs, kiln's trace dir and a private TMPDIR.
 class SandboxExecutor : public Executor {
  public:
   SandboxExecutor(SandboxMode mode, std::string bwrap) : mode_(mode), bwrap_(std::move(bwrap)) {}
@@ -61,6 +61,7 @@ class SandboxExecutor : public Executor {
  private:
   SandboxMode mode_;
   std::string bwrap_;
+  std::string private_tmp_;  // strict: the run's own TMPDIR, removed after it
 };
 
 /// Parses "off", "network" or "strict". Errors: any other word.

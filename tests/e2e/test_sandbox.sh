@@ -55,7 +55,7 @@ export CARGO_TARGET_DIR="$E2E_TMP/target"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; e2e_cleanup' EXIT
+trap 'rc=$?; kill $server 2>/dev/null; (exit $rc); e2e_cleanup' EXIT
 for _ in $(seq 50); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break; sleep 0.1; done
 export FIXTURE_PORT=$port
 
@@ -86,5 +86,5 @@ expect_eq "offline w" "$("$CARGO_TARGET_DIR/debug/sbapp")" "KILN_SANDBOX=strict:
 
 # Keys do not depend on the sandbox: what the strict build stored hits without one.
 cargo clean -q
-kiln_run unsandboxed env KILN_SANDBOX=off FIXTURE_PORT=9 cargo kiln build || fail "build after the sandboxed one"
+kiln_run unsandboxed env KILN_SANDBOX=off cargo kiln build || fail "build after the sandboxed one"
 expect_eq 0 "$(count_misses unsandboxed)" "entries stored in the sandbox hit without it"
