@@ -26,15 +26,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 kiln=$("$root/scripts/build.sh" kiln)
 new_bin=$(dirname "$kiln")
 
-# The baseline kiln, built once per revision in a worktree of its own.
-base_src="${KILN_BENCH_DIR:-/var/tmp/kiln-bench}/baseline-$baseline"
-if [[ ! -x "$base_src/build/src/kiln" ]]; then
-  rm -rf "$base_src"
-  git -C "$root" worktree add -f --detach "$base_src" "$baseline" >/dev/null
-  cmake -S "$base_src" -B "$base_src/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  ninja -C "$base_src/build" kiln >/dev/null
-fi
-base_bin="$base_src/build/src"
+base_bin=$("$root/bench/baseline_kiln.sh" "$baseline")
 
 corpus=${KILN_CORPUS_DIR:-/var/tmp/kiln-corpus}
 work=$(mktemp -d /tmp/kiln-bench-traced.XXXX)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # kiln's main job on real input: builds ripgrep (from Debian's source package) with
-# `cargo kiln build` cold, runs `cargo clean`, builds again warm, and prints what kiln saved
+# `cargo kiln build` cold, runs `cargo clean`, builds again warm, and prints what kiln saved —
+# compilations and build-script runs
 # (and, when the warm build missed because a build script wrote another output, warm again).
 #   scripts/demo.sh [--release]
 # Work dir: $KILN_DEMO_DIR (default /tmp/kiln-demo); the demo uses its own fresh store there.
@@ -36,6 +37,9 @@ echo "ripgrep, cargo kiln build $*"
 printf '  cold (empty store):        %6.2f s   %s\n' "$cold" "$(grep '^kiln:' "$work/cold.log")"
 printf '  warm (after cargo clean):  %6.2f s   %s\n' "$warm" "$(grep '^kiln:' "$work/warm.log")"
 printf '  warm / cold:               %6.3f\n' "$(echo "$warm / $cold" | bc -l)"
+runs_hit=$(grep -c '\] hit build_script_build run ' "$work/warm.kiln-log" || true)
+runs_all=$(grep -cE '\] (hit|miss) build_script_build run|\] not-cached build_script_build ' "$work/warm.kiln-log" || true)
+printf '  build-script runs replayed: %s of %s (OUT_DIR restored, no build script ran)\n' "$runs_hit" "$runs_all"
 # A warm miss means a source differed from the cold build's: say which crates and which file.
 missed=$(sed -n 's/^\[[0-9]*\] miss \([^ ]*\) .*/\1/p' "$work/warm.kiln-log" | tr '\n' ' ')
 if [[ -n "$missed" ]]; then

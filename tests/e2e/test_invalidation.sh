@@ -62,11 +62,11 @@ check_case env "greet:greet:lib app:app:bin" debug "(kiln-e2e)" "option_env! var
 next_case
 
 # 3b. a variable read with env! that the build script sets (cargo:rustc-env) → the build
-# script (its source changed), the crate reading it, and the bin.
+# script (its source changed) and its run, the crate reading it, and the bin.
 sed -i 's/GEN_STAMP=stamp-1/GEN_STAMP=stamp-2/' crates/gen/build.rs
 grep -q GEN_STAMP=stamp-2 crates/gen/build.rs || fail "fixture changed: no GEN_STAMP=stamp-1 in build.rs"
 kiln_cargo buildenv build || fail "build-script env case"
-check_case buildenv "gen:build_script_build:bin gen:gen:lib app:app:bin" debug "stamp stamp-2" "env! variable set by build.rs"
+check_case buildenv "gen:build_script_build:bin gen:build_script_build:run gen:gen:lib app:app:bin" debug "stamp stamp-2" "env! variable set by build.rs"
 next_case
 
 # 4. a feature: the package enabling it and its dependency with the feature.
