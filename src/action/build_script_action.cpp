@@ -23,6 +23,7 @@
 #include "rustc/toolchain.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/text.h"
 
 extern char** environ;
 
@@ -121,16 +122,9 @@ class BuildScriptAction : public ActionKind {
       return a;
     }
     cwd_ = current_dir();
-    const char* pkg = std::getenv("CARGO_PKG_NAME");
-    for (const auto& n : cfg.no_cache)
-      if (pkg && n == pkg) {
-        a.not_cacheable = "opted-out";
-        a.not_cacheable_detail = "KILN_NO_CACHE";
-        return a;
-      }
-    if (package_opts_out(manifest_dir + "/Cargo.toml", env_or("CARGO_HOME", env_or("HOME") + "/.cargo"))) {
+    if (cache_opted_out(cfg, {env_or("CARGO_PKG_NAME")}, manifest_dir + "/Cargo.toml")) {
       a.not_cacheable = "opted-out";
-      a.not_cacheable_detail = "[package.metadata.kiln] cache = false";
+      a.not_cacheable_detail = "KILN_NO_CACHE or [package.metadata.kiln] cache = false";
       return a;
     }
 
@@ -274,12 +268,8 @@ class BuildScriptAction : public ActionKind {
 
 RerunDirectives parse_rerun_directives(const std::string& text) {
   RerunDirectives r;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t j = text.find('\n', i);
-    if (j == std::string::npos) j = text.size();
-    std::string line = text.substr(i, j - i);
-    i = j + 1;
+  for (std::string_view lv : split_lines(text)) {
+    std::string line(lv);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     std::string rest;
     if (line.rfind("cargo::", 0) == 0) rest = line.substr(7);

@@ -127,16 +127,11 @@ class RustcAction : public ActionKind {
   // `cache = false`.
   static bool opted_out(const Config& cfg, const RustcInvocation& inv) {
     const char* pkg = std::getenv("CARGO_PKG_NAME");
-    for (const auto& n : cfg.no_cache)
-      if (n == inv.crate_name || (pkg && n == pkg)) return true;
     const char* manifest = std::getenv("CARGO_MANIFEST_PATH");
     std::string path = manifest && *manifest ? manifest : "";
     if (path.empty())
       if (const char* dir = std::getenv("CARGO_MANIFEST_DIR"); dir && *dir) path = std::string(dir) + "/Cargo.toml";
-    const char* home = std::getenv("CARGO_HOME");
-    const char* user_home = std::getenv("HOME");
-    std::string cargo_home = home && *home ? home : std::string(user_home ? user_home : "") + "/.cargo";
-    return package_opts_out(path, cargo_home);
+    return cache_opted_out(cfg, {inv.crate_name, pkg ? pkg : ""}, path);
   }
 
   std::vector<std::string> command_;  // [workspace wrapper] rustc args…

@@ -468,6 +468,16 @@ bool package_opts_out(const std::string& manifest_path, const std::string& cargo
   }
 }
 
+bool cache_opted_out(const Config& cfg, const std::vector<std::string>& names, const std::string& manifest_path) {
+  for (const auto& n : cfg.no_cache)
+    for (const auto& name : names)
+      if (!name.empty() && n == name) return true;
+  const char* home = std::getenv("CARGO_HOME");
+  const char* user_home = std::getenv("HOME");
+  std::string cargo_home = home && *home ? home : std::string(user_home ? user_home : "") + "/.cargo";
+  return package_opts_out(manifest_path, cargo_home);
+}
+
 Config load_config() {
   ConfigReport r = explain_config(ConfigInputs::from_process());
   for (const auto& w : r.warnings) warn("config: " + w);

@@ -88,6 +88,11 @@ struct ConfigKeyDoc {
 /// reported in `warnings` and that file or value is ignored.
 ConfigReport explain_config(const ConfigInputs& in);
 
+/// True when kiln must leave an action alone: `cfg.no_cache` names one of `names` (the crate
+/// and its package), or the package at `manifest_path` opts out itself (package_opts_out;
+/// its CARGO_HOME from the environment).
+bool cache_opted_out(const Config& cfg, const std::vector<std::string>& names, const std::string& manifest_path);
+
 /// True when the package whose manifest is `manifest_path` opts out of caching itself:
 /// `[package.metadata.kiln] cache = false`. Downloaded packages (under `cargo_home`'s
 /// registry or git dirs, or vendored) never do. A file that cannot be read or parsed: false

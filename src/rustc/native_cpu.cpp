@@ -7,6 +7,7 @@
 #include "util/digest.h"
 #include "util/fs.h"
 #include "util/process.h"
+#include "util/text.h"
 
 namespace kiln {
 namespace {
@@ -16,12 +17,8 @@ std::string host_cpu_fingerprint() {
   auto text = read_file("/proc/cpuinfo");
   if (!text) return "unknown";
   std::string out;
-  size_t i = 0;
-  while (i < text->size()) {
-    size_t j = text->find('\n', i);
-    if (j == std::string::npos) j = text->size();
-    std::string line = text->substr(i, j - i);
-    i = j + 1;
+  for (std::string_view lv : split_lines(*text)) {
+    std::string line(lv);
     if (line.empty()) break;  // end of the first processor's block
     for (const char* f : {"vendor_id", "cpu family", "model", "model name", "stepping", "flags", "Features",
                           "CPU implementer", "CPU part", "CPU variant"})

@@ -2,6 +2,8 @@
 // file in the target directory, then rename(2) over the destination.
 #include "util/fs.h"
 
+#include "util/text.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -45,12 +47,8 @@ std::vector<std::string> read_distinct_lines(const std::string& path) {
   auto text = read_file(path);
   if (!text) return out;
   std::set<std::string> seen;
-  size_t i = 0;
-  while (i < text->size()) {
-    size_t j = text->find('\n', i);
-    if (j == std::string::npos) j = text->size();
-    std::string line = text->substr(i, j - i);
-    i = j + 1;
+  for (std::string_view lv : split_lines(*text)) {
+    std::string line(lv);
     if (!line.empty() && seen.insert(line).second) out.push_back(std::move(line));
   }
   return out;
