@@ -2,8 +2,8 @@
 # Build-script runs are cached actions (tests/fixtures/buildscripts): after `cargo clean` every
 # run hits and restores OUT_DIR, stdout is replayed (cargo's `output` file, -vv directives),
 # a second checkout at another path hits too; changing one input — a C source, a header, a
-# variable named by rerun-if-env-changed, a file of a package without rerun-if lines, the
-# profile — reruns exactly the scripts it concerns; a script that writes outside OUT_DIR is
+# variable named by rerun-if-env-changed, a file of a package without rerun-if lines, a
+# feature, the profile — reruns exactly the scripts it concerns; a script that writes outside OUT_DIR is
 # never cached; KILN_DISABLE=1 runs everything plainly. Every build's program is compared with
 # a plain cargo build's.
 source "$(dirname "$0")/lib.sh"
@@ -26,7 +26,7 @@ expect_runs() {
 # expect_same_program TAG PROFILE_DIR: the app built by kiln prints what plain cargo's prints.
 expect_same_program() {
   local tag=$1 dir=${2:-debug} plain_target="$E2E_TMP/plain-target"
-  env -u RUSTC_WRAPPER CARGO_INCREMENTAL=0 CARGO_TARGET_DIR="$plain_target" cargo build -q $([ "$dir" = release ] && echo --release) ||
+  env -u RUSTC_WRAPPER CARGO_INCREMENTAL=0 CARGO_TARGET_DIR="$plain_target" cargo build -q ${PLAIN_ARGS:-} $([ "$dir" = release ] && echo --release) ||
     fail "$tag: plain cargo build"
   "$plain_target/$dir/bsapp" >"$E2E_TMP/$tag.plain"
   "$CARGO_TARGET_DIR/$dir/bsapp" >"$E2E_TMP/$tag.kiln" || fail "$tag: kiln's program failed"
@@ -81,6 +81,8 @@ FIXTURE_BS_VAR=set-by-test expect_same_program envvar
 echo "norerun data v2" >crates/norerun/data.txt
 change norerun "norerun" cargo kiln build
 expect_same_program norerun
+change feature "dependent" cargo kiln build --features loud
+PLAIN_ARGS="--features loud" expect_same_program feature
 change release "$all" cargo kiln build --release
 expect_same_program release release
 
