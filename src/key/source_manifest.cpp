@@ -37,6 +37,9 @@ bool same_files(const ManifestSet& a, const ManifestSet& b) {
 std::optional<std::string> env_dep_value(const std::string& name, const PathAnchors& anchors) {
   const char* v = std::getenv(name.c_str());
   if (!v) return std::nullopt;
+  // kiln itself as the wrapper (`cargo kiln` sets its absolute path, RUSTC_WRAPPER=kiln its
+  // name): one value, so that a build script that reads it (the cc crate does) hits either way.
+  if (name == "RUSTC_WRAPPER" && base_name(v) == "kiln") return std::string("kiln");
   return anchors.portable_text(v);
 }
 

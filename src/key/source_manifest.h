@@ -73,7 +73,8 @@ bool same_identity(const FileStat& a, const FileStat& b);
 std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const PathAnchors& anchors,
                                         std::vector<std::string>* mismatches = nullptr);
 
-/// The current value of an env-dep variable, in portable form (nullopt: unset).
+/// The current value of an env-dep variable, in portable form (nullopt: unset); kiln as
+/// RUSTC_WRAPPER, by path or by name, is "kiln".
 std::optional<std::string> env_dep_value(const std::string& name, const PathAnchors& anchors);
 
 }  // namespace kiln

@@ -4,7 +4,8 @@
 # a second checkout at another path hits too; changing one input — a C source, a header, a
 # variable named by rerun-if-env-changed, a file of a package without rerun-if lines, a
 # feature, the profile — reruns exactly the scripts it concerns; a script that writes outside OUT_DIR is
-# never cached; KILN_DISABLE=1 runs everything plainly. Every build's program is compared with
+# never cached; plain `RUSTC_WRAPPER=kiln cargo build` hits the same runs; KILN_DISABLE=1 runs
+# everything plainly. Every build's program is compared with
 # a plain cargo build's.
 source "$(dirname "$0")/lib.sh"
 e2e_init
@@ -94,6 +95,12 @@ cargo clean -q
 kiln_cargo back build || fail "undone changes"
 expect_runs back hit "$all" "changes undone: the first runs hit again"
 expect_same_program back
+
+# The same through plain RUSTC_WRAPPER=kiln (no `cargo kiln`): the runs hit.
+cargo clean -q
+kiln_run wrapper env RUSTC_WRAPPER=kiln CARGO_INCREMENTAL=0 cargo build || fail "RUSTC_WRAPPER=kiln build"
+expect_runs wrapper hit "$all" "RUSTC_WRAPPER=kiln cargo build: every cached run hits"
+expect_same_program wrapper
 
 # KILN_DISABLE=1: the launcher runs the script plainly.
 cargo clean -q
