@@ -3,7 +3,7 @@
 // here; tests/e2e/test_remote_oci.sh runs the flow against a real registry and token server).
 #include <gtest/gtest.h>
 
-#include "store/remote/oci_auth.h"
+#include "oci/registry_auth.h"
 
 #include <stdlib.h>
 

@@ -5,12 +5,13 @@
 // 200 is a hit, 404 a miss; any other status, a transport failure, a body that does not
 // decode (AC) or does not hash to its name (CAS) is an Error — a lying server never hands
 // out bad bytes. Timeouts (curl's connect and total timeouts, both `timeout_ms`) come back as
-// timeout_error (store/remote/health.h). Basic auth from the URL's user:password. One libcurl
-// easy handle per store, reused so that requests share a keep-alive connection.
+// timeout_error (store/remote/health.h). Basic auth from the URL's user:password. Transport:
+// the shared HTTP client (net/http_client.h), one keep-alive connection per store.
 #pragma once
 
 #include <string>
 
+#include "net/http_client.h"
 #include "store/remote/remote_url.h"
 #include "store/store.h"
 
@@ -37,18 +38,12 @@ class HttpStore : public Store {
   std::string blob_url(const Digest& digest) const;
 
  private:
-  struct Response {
-    long status = 0;
-    std::string body;
-  };
   /// One request. `body` is sent for PUT; the response body is kept for GET (at most
   /// `max_bytes`). Errors: transport failures (timeouts as timeout_error).
-  Result<Response> request(const char* method, const std::string& url, std::string_view body, size_t max_bytes);
+  Result<HttpResponse> request(const char* method, const std::string& url, std::string_view body, size_t max_bytes);
 
   RemoteUrl url_;
-  int timeout_ms_;
-  std::string ca_bundle_;
-  void* curl_ = nullptr;  // CURL*
+  HttpClient http_;  // net/http_client.h, shared with the OCI registry client
 };
 
 }  // namespace kiln

@@ -18,15 +18,15 @@
 //              the entry is pushed and its garbage collection keeps them while the tag lives.
 //            The entry layer, up to 16 KiB, is also embedded in its descriptor's `data` field
 //            (image-spec v1.1), so a lookup is one GET; the blob is always uploaded too.
-//   auth     Basic or Bearer token flow (store/remote/oci_auth.h); credentials from the URL,
+//   auth     Basic or Bearer token flow (oci/registry_auth.h); credentials from the URL,
 //            else from OciOptions (config remote_username/remote_password). Tokens are kept
 //            for the next kiln process in OciOptions::auth_cache_dir.
 //   TLS      CA bundle from OciOptions (config remote_ca_bundle), else $CURL_CA_BUNDLE, else
 //            $SSL_CERT_FILE, else libcurl's default.
 //   timeouts connect and request bounded by timeout_ms; blob transfers instead abort when
 //            slower than 1 KiB/s for that long. Timeouts come back as timeout_error (health.h).
-// One libcurl easy handle per store, made on the first request (a hit served locally never
-// loads libcurl) and reused so requests share a keep-alive connection.
+// The registry protocol itself (blobs, manifests, auth, transport) is oci/registry_client.h;
+// this file is kiln's use of it: action entries as artifact manifests.
 #pragma once
 
 #include <memory>
@@ -35,7 +35,7 @@
 #include <string>
 #include <string_view>
 
-#include "store/remote/oci_auth.h"
+#include "oci/registry_client.h"
 #include "store/remote/remote_url.h"
 #include "store/store.h"
 
@@ -94,40 +94,15 @@ class OciStore : public Store {
   Result<bool> has_blob(const Digest& digest) override;
 
   /// "http(s)://host[:port]/v2/<repository>" — the prefix of every request.
-  const std::string& api_base() const { return api_; }
+  const std::string& api_base() const { return client_.api_base(); }
 
  private:
-  struct Response {
-    long status = 0;
-    std::string body;
-    std::string location;
-    std::string www_authenticate;
-  };
-  struct Request {
-    const char* method = "GET";
-    std::string url;
-    std::string_view body;
-    std::string content_type;  // for bodies
-    std::string accept;
-    size_t max_bytes = 1 << 20;
-    bool blob_transfer = false;  // large body: a low-speed bound instead of a total timeout
-  };
-
   OciStore(const RemoteUrl& url, const OciOptions& options, bool tls, std::string repository);
-  /// One HTTP exchange with the given Authorization value. Errors: transport failures.
-  Result<Response> send(const Request& r, const std::string& authorization);
-  /// send() with authorization for `access`, answering one 401 challenge.
-  Result<Response> call(const Request& r, OciAccess access);
-  Status upload_blob(const Digest& digest, std::string_view data);
-  std::string blob_url(const Digest& d) const;
 
-  std::string name_, api_, origin_;
-  OciOptions options_;
-  bool tls_;
-  OciAuth auth_;
+  std::string name_;
+  RegistryClient client_;  // blobs, manifests, auth (oci/registry_client.h)
   bool empty_config_present_ = false;
   std::set<Digest> seen_absent_;  // blobs a HEAD just found missing: put_blob skips its own HEAD
-  void* curl_ = nullptr;  // CURL*
 };
 
 }  // namespace kiln

@@ -1,6 +1,6 @@
 // Registry authentication: challenge parsing, Basic credentials, the Bearer token flow
-// (see oci_auth.h).
-#include "store/remote/oci_auth.h"
+// (see registry_auth.h).
+#include "oci/registry_auth.h"
 
 #include <sys/stat.h>
 
