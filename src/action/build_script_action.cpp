@@ -13,6 +13,7 @@
 
 #include "action/engine.h"
 #include "config/config.h"
+#include "core/direct_mode.h"
 #include "core/record.h"
 #include "core/replay.h"
 #include "key/action_key.h"

@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "core/build_index.h"
-#include "core/lookup.h"
+#include "core/direct_mode.h"
 #include "core/prefetch.h"
 #include "session/session_env.h"
 #include "stats/stats.h"
@@ -71,7 +71,7 @@ struct Engine {
     Store& store = stores.store();
     auto found = lookup_entry(store, a.pre_key, a.anchors);
     // A local manifest shadows the remotes': on a miss, look again with their source sets merged in.
-    if (found && !*found && stores.tiered() && stores.tiered()->refresh_manifests())
+    if (found && !*found && stores.tiered() && stores.tiered()->refresh_manifests(merge_manifest_payload))
       found = lookup_entry(store, a.pre_key, a.anchors);
     if (!found) {
       warn("store unreadable (" + found.error().message + "); running it");

@@ -11,6 +11,7 @@
 #include <functional>
 
 #include "key/file_digests.h"
+#include "core/direct_mode.h"
 #include "key/source_manifest.h"
 #include "key/traced_inputs.h"
 #include "rustc/dep_info.h"
@@ -218,37 +219,6 @@ Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& in
   entry.stderr_raw = anchors.portable_text(result.stderr_data);
 
   return store_result(store, pre_key, full_key, std::move(manifest_set), std::move(entry), anchors, std::move(out));
-}
-
-Result<RecordOutcome> store_result(Store& store, const Digest& pre_key, const Digest& full_key, ManifestSet manifest_set,
-                                   ActionResult entry, const PathAnchors& anchors, RecordOutcome out) {
-  if (out.path_bound) {
-    Digest bound = compute_path_bound_key(full_key, anchors);
-    if (auto s = store.put_action(bound, entry); !s) return s.error();
-    ActionResult redirect;
-    redirect.meta = entry.meta;
-    redirect.meta.kind = "path-bound";
-    if (auto s = store.put_action(full_key, redirect); !s) return s.error();
-    out.keys = {full_key, bound};
-  } else {
-    if (auto s = store.put_action(full_key, entry); !s) return s.error();
-    out.keys = {full_key};
-  }
-
-  Digest mkey = compute_manifest_key(pre_key);
-  SourceManifest manifest;
-  if (auto old = store.get_action(mkey); old && *old && (*old)->meta.kind == "manifest") {
-    if (auto parsed = SourceManifest::from_json((*old)->meta.payload)) manifest = std::move(*parsed);
-  }
-  manifest.add(std::move(manifest_set));
-  ActionResult mentry;
-  mentry.meta = entry.meta;
-  mentry.meta.kind = "manifest";
-  mentry.meta.payload = manifest.to_json();
-  if (auto s = store.put_action(mkey, mentry); !s) return s.error();
-  out.keys.insert(out.keys.begin(), mkey);
-  out.stored = true;
-  return out;
 }
 
 }  // namespace kiln

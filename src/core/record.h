@@ -36,13 +36,6 @@ Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& in
                                          int64_t compile_ms, const TraceLog* trace = nullptr,
                                          const std::string& sysroot = {});
 
-/// Stores a recorded action (any kind): `entry` under `full_key` — or, when `out.path_bound`,
-/// under the path-bound key with a redirect under `full_key` —, then adds `manifest_set` to
-/// the pre-key's direct-mode manifest. Returns `out` with the keys written and `stored` set.
-/// Errors: the store failed.
-Result<RecordOutcome> store_result(Store& store, const Digest& pre_key, const Digest& full_key, ManifestSet manifest_set,
-                                   ActionResult entry, const PathAnchors& anchors, RecordOutcome out);
-
 /// True when every use of `env!("NAME")` in `sources` (Rust files' text) is the first
 /// argument of `concat!` inside `include!`, `include_str!` or `include_bytes!`: the value
 /// only located a file (which is an input by content), so a machine path in it cannot reach

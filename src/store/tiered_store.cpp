@@ -1,7 +1,6 @@
 // Local store + remote stores (see tiered_store.h).
 #include "store/tiered_store.h"
 
-#include "key/source_manifest.h"
 #include "util/log.h"
 
 namespace kiln {
@@ -91,8 +90,9 @@ bool TieredStore::fetch_blobs(Remote& r, const ActionResult& entry) {
   return true;
 }
 
-bool TieredStore::refresh_manifests() {
-  refresh_manifests_ = true;
+bool TieredStore::refresh_manifests(ManifestMerge merge) {
+  merge_ = std::move(merge);
+  refresh_manifests_ = static_cast<bool>(merge_);
   for (const auto& r : remotes_)
     if (r->readable()) return true;
   return false;
@@ -195,27 +195,19 @@ std::optional<ActionResult> TieredStore::ask_remote(Remote& r, const Digest& key
 }
 
 void TieredStore::merge_remote_manifests(const Digest& key, ActionResult& local_entry) {
-  auto merged = SourceManifest::from_json(local_entry.meta.payload);
-  if (!merged) return;
   bool changed = false;
   for (auto& rp : remotes_) {
     Remote& r = *rp;
     if (!r.readable() || r.missed.count(key)) continue;
     auto got = ask_remote(r, key);
     if (!got || got->meta.kind != "manifest") continue;
-    auto theirs = SourceManifest::from_json(got->meta.payload);
-    if (!theirs) continue;
-    // Local sets first (newest first), then the remote's that are new here.
-    SourceManifest m = std::move(*theirs);
-    for (auto it = merged->sets.rbegin(); it != merged->sets.rend(); ++it) m.add(*it);
-    if (m.to_json() != merged->to_json()) {
-      *merged = std::move(m);
+    if (auto merged = merge_(local_entry.meta.payload, got->meta.payload)) {
+      local_entry.meta.payload = std::move(*merged);
       changed = true;
       debug("remote manifest merged " + r.name + " " + key.hex());
     }
   }
   if (!changed) return;
-  local_entry.meta.payload = merged->to_json();
   if (auto s = local_.put_action(key, local_entry); !s) debug("local store: " + s.error().message);
 }
 

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <map>
 #include <memory>
 #include <set>
@@ -75,13 +76,18 @@ class TieredStore : public Store {
   /// Writes the counters to the stats and zeroes them (also done by the destructor).
   void flush_stats();
 
+  /// Merges a local manifest payload with a remote's: the new payload, or nullopt when
+  /// nothing changed (core/direct_mode.h's merge_manifest_payload; the store does not read
+  /// manifests itself).
+  using ManifestMerge = std::function<std::optional<std::string>(const std::string& local, const std::string& remote)>;
+
   /// Turns on manifest refresh for the rest of this process: a `manifest` entry found locally
-  /// is merged with the readable remotes' manifest of the same key (their source sets added
-  /// after the local ones) and the merge is written locally. For the wrapper's second lookup
+  /// is merged by `merge` with the readable remotes' manifest of the same key and the merge
+  /// is written locally. For the wrapper's second lookup
   /// after a local manifest matched no source set — another machine may have uploaded the
   /// set this checkout needs. Hits stay free of network traffic. Returns true when some
   /// remote can be read (a second lookup is worth it).
-  bool refresh_manifests();
+  bool refresh_manifests(ManifestMerge merge);
 
   /// The entry under `key` from the first readable remote that has it, skipping the local
   /// store (for entries that are replaced over time, like the build index, whose newest copy
@@ -141,6 +147,7 @@ class TieredStore : public Store {
   std::vector<std::unique_ptr<Remote>> remotes_;
   std::map<Digest, std::string> pending_;  // blobs put since the last uploaded entry
   bool refresh_manifests_ = false;
+  ManifestMerge merge_;
   std::set<Digest> refreshed_;  // manifest keys merged with the remotes' already
 };
 

@@ -3,6 +3,8 @@
 // remote_redis_test): copy-on-hit, uploads, read-only/write-only, upload policy, faults.
 #include <gtest/gtest.h>
 
+#include "core/direct_mode.h"
+
 #include <cstdlib>
 #include <map>
 
@@ -283,7 +285,7 @@ TEST_F(TieredTest, ManifestRefreshMergesRemoteSourceSets) {
   EXPECT_EQ(SourceManifest::from_json((*first)->meta.payload)->sets.size(), 1u);
   EXPECT_EQ(r.p->gets, 0);
   // After a lookup found no matching set: merged, local set first, and stored locally.
-  EXPECT_TRUE(t.refresh_manifests());
+  EXPECT_TRUE(t.refresh_manifests(merge_manifest_payload));
   auto merged = t.get_action(mkey);
   ASSERT_TRUE(merged && *merged);
   auto m = SourceManifest::from_json((*merged)->meta.payload);

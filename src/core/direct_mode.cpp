@@ -1,0 +1,82 @@
+// Direct mode: lookup, storing with the manifest, merging remote manifests (see direct_mode.h).
+#include "core/direct_mode.h"
+
+#include "util/log.h"
+
+namespace kiln {
+
+Result<std::optional<CacheHit>> lookup_entry(Store& store, const Digest& pre_key, const PathAnchors& anchors) {
+  using Found = std::optional<CacheHit>;
+  auto m = store.get_action(compute_manifest_key(pre_key));
+  if (!m) return m.error();
+  if (!*m) return Found{};
+  auto manifest = SourceManifest::from_json((*m)->meta.payload);
+  if (!manifest) {
+    debug("lookup: " + manifest.error().message);
+    return Found{};
+  }
+  std::vector<std::string> mismatches;
+  auto sources = match_manifest(*manifest, anchors, debug_enabled() ? &mismatches : nullptr);
+  if (!sources) {
+    debug("lookup: no source set of the manifest matches");
+    for (const auto& m : mismatches) debug("  set rejected: " + m);
+    return Found{};
+  }
+  Digest key = compute_full_key(pre_key, *sources);
+  auto e = store.get_action(key);
+  if (!e) return e.error();
+  if (!*e) return Found{};
+  if ((*e)->meta.kind == "path-bound") {
+    key = compute_path_bound_key(key, anchors);
+    e = store.get_action(key);
+    if (!e) return e.error();
+    if (!*e) return Found{};
+  }
+  if ((*e)->meta.kind != "result") return Found{};
+  return Found(CacheHit{std::move(**e), key});
+}
+
+Result<RecordOutcome> store_result(Store& store, const Digest& pre_key, const Digest& full_key, ManifestSet manifest_set,
+                                   ActionResult entry, const PathAnchors& anchors, RecordOutcome out) {
+  if (out.path_bound) {
+    Digest bound = compute_path_bound_key(full_key, anchors);
+    if (auto s = store.put_action(bound, entry); !s) return s.error();
+    ActionResult redirect;
+    redirect.meta = entry.meta;
+    redirect.meta.kind = "path-bound";
+    if (auto s = store.put_action(full_key, redirect); !s) return s.error();
+    out.keys = {full_key, bound};
+  } else {
+    if (auto s = store.put_action(full_key, entry); !s) return s.error();
+    out.keys = {full_key};
+  }
+
+  Digest mkey = compute_manifest_key(pre_key);
+  SourceManifest manifest;
+  if (auto old = store.get_action(mkey); old && *old && (*old)->meta.kind == "manifest") {
+    if (auto parsed = SourceManifest::from_json((*old)->meta.payload)) manifest = std::move(*parsed);
+  }
+  manifest.add(std::move(manifest_set));
+  ActionResult mentry;
+  mentry.meta = entry.meta;
+  mentry.meta.kind = "manifest";
+  mentry.meta.payload = manifest.to_json();
+  if (auto s = store.put_action(mkey, mentry); !s) return s.error();
+  out.keys.insert(out.keys.begin(), mkey);
+  out.stored = true;
+  return out;
+}
+
+std::optional<std::string> merge_manifest_payload(const std::string& local, const std::string& remote) {
+  auto mine = SourceManifest::from_json(local);
+  auto theirs = SourceManifest::from_json(remote);
+  if (!mine || !theirs) return std::nullopt;
+  // Local sets first (newest first), then the remote's that are new here.
+  SourceManifest m = std::move(*theirs);
+  for (auto it = mine->sets.rbegin(); it != mine->sets.rend(); ++it) m.add(*it);
+  std::string merged = m.to_json();
+  if (merged == mine->to_json()) return std::nullopt;
+  return merged;
+}
+
+}  // namespace kiln
