@@ -228,12 +228,12 @@ class BuildScriptAction : public ActionKind {
     Digest full_key = compute_full_key(a.pre_key, source_set);
 
     ActionResult entry;
-    entry.meta.kind = "result";
+    entry.meta.kind = EntryKind::Result;
     entry.meta.crate_name = "build_script_build";
     entry.meta.crate_type = "build-script-run";
     std::string pn = env_or("CARGO_PKG_NAME");
     if (!pn.empty()) entry.meta.package = pn + " " + env_or("CARGO_PKG_VERSION");
-    entry.meta.workspace_member = !path_is_under(manifest_dir, env_or("CARGO_HOME", "/nonexistent")) &&
+    entry.meta.local_only = !path_is_under(manifest_dir, env_or("CARGO_HOME", "/nonexistent")) &&
                                   !path_exists(manifest_dir + "/.cargo-checksum.json");
     entry.meta.compile_ms = run_ms;
     entry.meta.created_unix = static_cast<int64_t>(std::time(nullptr));

@@ -90,7 +90,7 @@ int cmd_du(const Config& cfg, const CacheOptions& o) {
     r.crate = crate;
     r.version = version_of(e.meta);
     r.bytes += e.entry_bytes + e.blob_bytes;
-    if (e.meta.kind == "result") {
+    if (e.meta.kind == EntryKind::Result) {
       ++r.entries;
       ++results;
     }
@@ -133,7 +133,7 @@ int cmd_ls(const Config& cfg, const CacheOptions& o) {
   Inventory inv = take_inventory(cfg.dir);
   std::vector<const InventoryEntry*> list;
   for (const auto& e : inv.entries) {
-    if (!o.all_kinds && e.meta.kind != "result") continue;
+    if (!o.all_kinds && e.meta.kind != EntryKind::Result) continue;
     if (!o.crate.empty() && e.meta.crate_name != o.crate) continue;
     list.push_back(&e);
   }
@@ -144,11 +144,11 @@ int cmd_ls(const Config& cfg, const CacheOptions& o) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto* e : list)
       j.push_back({{"key", e->key_hex},
-                   {"kind", e->meta.kind},
+                   {"kind", std::string(entry_kind_name(e->meta.kind))},
                    {"crate", e->meta.crate_name},
                    {"version", version_of(e->meta)},
                    {"crate_type", e->meta.crate_type},
-                   {"workspace_member", e->meta.workspace_member},
+                   {"workspace_member", e->meta.local_only},
                    {"bytes", e->entry_bytes + e->blob_bytes},
                    {"output_bytes", e->output_bytes},
                    {"outputs", e->outputs},
@@ -166,7 +166,7 @@ int cmd_ls(const Config& cfg, const CacheOptions& o) {
     std::printf("%-28s %-12s %-11s %10s  %-10s%s%s%s\n", e->meta.crate_name.c_str(), v.empty() ? "-" : v.c_str(),
                 e->meta.crate_type.empty() ? "-" : e->meta.crate_type.c_str(),
                 human_bytes(e->entry_bytes + e->blob_bytes).c_str(), ago(e->last_used_ns).c_str(),
-                o.all_kinds ? "  " : "", o.all_kinds ? e->meta.kind.c_str() : "",
+                o.all_kinds ? "  " : "", o.all_kinds ? std::string(entry_kind_name(e->meta.kind)).c_str() : "",
                 e->missing_blobs ? "  (incomplete: a miss)" : "");
   }
   return 0;

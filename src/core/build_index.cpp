@@ -60,17 +60,17 @@ std::vector<Digest> read_used_keys(const std::string& path) {
 }
 
 Status put_index(Store& store, Store& local, const Digest& index_key, const std::vector<Digest>& keys,
-                 bool pack_workspace_members) {
+                 bool pack_local_onlys) {
   nlohmann::json j;
   j["version"] = 1;
   j["keys"] = nlohmann::json::array();
   for (const auto& k : keys) j["keys"].push_back(k.hex());
   ActionResult entry;
-  entry.meta.kind = "index";
+  entry.meta.kind = EntryKind::Index;
   entry.meta.crate_name = "(build index)";
   entry.meta.created_unix = static_cast<int64_t>(::time(nullptr));
   entry.meta.payload = j.dump();
-  if (auto pack = encode_index_pack(collect_index_pack(local, keys, pack_workspace_members))) {
+  if (auto pack = encode_index_pack(collect_index_pack(local, keys, pack_local_onlys))) {
     Digest d = sha256(*pack);
     if (auto st = store.put_blob(d, *pack); st)
       entry.output_files.push_back(OutputFile{kIndexPackPath, d, static_cast<int64_t>(pack->size()), false});

@@ -51,9 +51,9 @@ inline constexpr const char* kIndexPackPath = "index.pack";
 
 /// Stores in `store` an index entry listing `keys` under `index_key`, after its pack: the
 /// entries and small blobs `local` has for those keys (workspace members' only with
-/// `pack_workspace_members`, so that upload = dependencies keeps them off the servers).
+/// `pack_local_onlys`, so that upload = dependencies keeps them off the servers).
 /// Errors: the store's (a pack that cannot be made is left out).
 Status put_index(Store& store, Store& local, const Digest& index_key, const std::vector<Digest>& keys,
-                 bool pack_workspace_members);
+                 bool pack_local_onlys);
 
 }  // namespace kiln

@@ -26,13 +26,13 @@ Result<std::optional<CacheHit>> lookup_entry(Store& store, const Digest& pre_key
   auto e = store.get_action(key);
   if (!e) return e.error();
   if (!*e) return Found{};
-  if ((*e)->meta.kind == "path-bound") {
+  if ((*e)->meta.kind == EntryKind::PathBound) {
     key = compute_path_bound_key(key, anchors);
     e = store.get_action(key);
     if (!e) return e.error();
     if (!*e) return Found{};
   }
-  if ((*e)->meta.kind != "result") return Found{};
+  if ((*e)->meta.kind != EntryKind::Result) return Found{};
   return Found(CacheHit{std::move(**e), key});
 }
 
@@ -43,7 +43,7 @@ Result<RecordOutcome> store_result(Store& store, const Digest& pre_key, const Di
     if (auto s = store.put_action(bound, entry); !s) return s.error();
     ActionResult redirect;
     redirect.meta = entry.meta;
-    redirect.meta.kind = "path-bound";
+    redirect.meta.kind = EntryKind::PathBound;
     if (auto s = store.put_action(full_key, redirect); !s) return s.error();
     out.keys = {full_key, bound};
   } else {
@@ -53,13 +53,13 @@ Result<RecordOutcome> store_result(Store& store, const Digest& pre_key, const Di
 
   Digest mkey = compute_manifest_key(pre_key);
   SourceManifest manifest;
-  if (auto old = store.get_action(mkey); old && *old && (*old)->meta.kind == "manifest") {
+  if (auto old = store.get_action(mkey); old && *old && (*old)->meta.kind == EntryKind::Manifest) {
     if (auto parsed = SourceManifest::from_json((*old)->meta.payload)) manifest = std::move(*parsed);
   }
   manifest.add(std::move(manifest_set));
   ActionResult mentry;
   mentry.meta = entry.meta;
-  mentry.meta.kind = "manifest";
+  mentry.meta.kind = EntryKind::Manifest;
   mentry.meta.payload = manifest.to_json();
   if (auto s = store.put_action(mkey, mentry); !s) return s.error();
   out.keys.insert(out.keys.begin(), mkey);

@@ -8,14 +8,14 @@ namespace kiln {
 
 using namespace protowire;
 
-IndexPack collect_index_pack(Store& local, const std::vector<Digest>& keys, bool include_workspace_members) {
+IndexPack collect_index_pack(Store& local, const std::vector<Digest>& keys, bool include_local_onlys) {
   IndexPack pack;
   size_t blob_bytes = 0;
   for (const auto& key : keys) {
     if (pack.entries.count(key)) continue;
     auto e = local.get_action(key);
     if (!e || !*e) continue;
-    if ((*e)->meta.workspace_member && !include_workspace_members) continue;
+    if ((*e)->meta.local_only && !include_local_onlys) continue;
     for (const auto& of : (*e)->output_files) {
       if (of.size < 0 || static_cast<size_t>(of.size) > kPackBlobMax || pack.blobs.count(of.digest)) continue;
       if (blob_bytes + static_cast<size_t>(of.size) > kPackBlobsTotalMax) continue;

@@ -41,8 +41,8 @@ struct IndexPack {
 
 /// Reads from `local` the entries under `keys` and the blobs of up to kPackBlobMax bytes they
 /// name (at most kPackBlobsTotalMax in all). Entries of workspace members (and their blobs) are
-/// left out unless `include_workspace_members`; keys the store lacks are skipped.
-IndexPack collect_index_pack(Store& local, const std::vector<Digest>& keys, bool include_workspace_members);
+/// left out unless `include_local_onlys`; keys the store lacks are skipped.
+IndexPack collect_index_pack(Store& local, const std::vector<Digest>& keys, bool include_local_onlys);
 
 /// The pack's bytes (format above). Errors: compression failure.
 Result<std::string> encode_index_pack(const IndexPack& pack);

@@ -23,7 +23,7 @@ std::string planned_path(const std::string& dir, const Digest& key) { return dir
 // The keys an index entry lists; empty when it is not one.
 std::vector<Digest> index_keys(const std::optional<ActionResult>& index) {
   std::vector<Digest> keys;
-  if (!index || index->meta.kind != "index") return keys;
+  if (!index || index->meta.kind != EntryKind::Index) return keys;
   auto j = nlohmann::json::parse(index->meta.payload, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("keys") || !j["keys"].is_array()) {
     debug("build index: malformed");

@@ -186,13 +186,13 @@ Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& in
       }
 
   ActionResult entry;
-  entry.meta.kind = "result";
+  entry.meta.kind = EntryKind::Result;
   entry.meta.crate_name = inv.crate_name;
   entry.meta.crate_type = inv.crate_type_label();
   const char* pn = std::getenv("CARGO_PKG_NAME");
   const char* pv = std::getenv("CARGO_PKG_VERSION");
   if (pn) entry.meta.package = std::string(pn) + " " + (pv ? pv : "");
-  entry.meta.workspace_member = !inv.input.empty() && inv.input[0] != '/';
+  entry.meta.local_only = !inv.input.empty() && inv.input[0] != '/';
   entry.meta.compile_ms = compile_ms;
   entry.meta.created_unix = static_cast<int64_t>(std::time(nullptr));
 

@@ -79,12 +79,12 @@ void PathAnchors::add(Anchor a) {
 
 PathAnchors PathAnchors::for_invocation(const RustcInvocation& inv, const std::string& sysroot) {
   PathAnchors p;
-  bool workspace_member = !inv.input.empty() && inv.input[0] != '/';
+  bool local_only = !inv.input.empty() && inv.input[0] != '/';
   std::string out_dir = inv.out_dir.empty() ? dir_name(inv.output_file) : inv.out_dir;
   std::string target = find_target_dir(out_dir);
   if (!target.empty()) p.add({"target", target, "/kiln/target"});
   std::string manifest = env_or("CARGO_MANIFEST_DIR", "");
-  if (workspace_member) {
+  if (local_only) {
     p.add({"ws", inv.cwd, "."});
     if (!manifest.empty() && !path_is_under(manifest, inv.cwd)) {
       p.add({"pkg", manifest, "/kiln/registry/" + env_or("CARGO_PKG_NAME", "pkg") + "-" + env_or("CARGO_PKG_VERSION", "0")});

@@ -21,9 +21,9 @@ using namespace protowire;
 constexpr const char* kMetaType = "type.googleapis.com/kiln.EntryMeta";
 
 std::string encode_meta(const EntryMeta& m) {
-  nlohmann::json j = {{"kind", m.kind},           {"crate_name", m.crate_name},
+  nlohmann::json j = {{"kind", std::string(entry_kind_name(m.kind))},           {"crate_name", m.crate_name},
                       {"crate_type", m.crate_type}, {"package", m.package},
-                      {"workspace_member", m.workspace_member},
+                      {"workspace_member", m.local_only},
                       {"compile_ms", m.compile_ms}, {"created_unix", m.created_unix},
                       {"payload", m.payload}};
   return j.dump();
@@ -33,11 +33,11 @@ bool decode_meta(std::string_view text, EntryMeta& m) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return false;
   try {  // value() throws on a field of the wrong type (entries may come from remote stores)
-    m.kind = j.value("kind", "result");
+    m.kind = parse_entry_kind(j.value("kind", "result"));
     m.crate_name = j.value("crate_name", "");
     m.crate_type = j.value("crate_type", "");
     m.package = j.value("package", "");
-    m.workspace_member = j.value("workspace_member", false);
+    m.local_only = j.value("workspace_member", false);  // its name on the wire since round 1
     m.compile_ms = j.value("compile_ms", int64_t{0});
     m.created_unix = j.value("created_unix", int64_t{0});
     m.payload = j.value("payload", "");
@@ -48,6 +48,23 @@ bool decode_meta(std::string_view text, EntryMeta& m) {
 }
 
 }  // namespace
+
+std::string_view entry_kind_name(EntryKind k) {
+  switch (k) {
+    case EntryKind::Result: return "result";
+    case EntryKind::PathBound: return "path-bound";
+    case EntryKind::Manifest: return "manifest";
+    case EntryKind::Index: return "index";
+    case EntryKind::Unknown: break;
+  }
+  return "unknown";
+}
+
+EntryKind parse_entry_kind(std::string_view text) {
+  for (EntryKind k : {EntryKind::Result, EntryKind::PathBound, EntryKind::Manifest, EntryKind::Index})
+    if (entry_kind_name(k) == text) return k;
+  return EntryKind::Unknown;
+}
 
 std::string ActionResult::encode() const {
   std::string out;

@@ -25,12 +25,27 @@ struct OutputFile {
 };
 
 /// kiln's metadata about an entry (auxiliary metadata, type "kiln.EntryMeta", JSON value).
+/// What an action entry is. Stored as text ("result", "path-bound", "manifest", "index");
+/// text this kiln does not know decodes as Unknown, which no lookup serves.
+enum class EntryKind {
+  Result,     // an action's outputs
+  PathBound,  // a redirect: the outputs embed machine paths, look under the path-bound key
+  Manifest,   // a pre-key's direct-mode source sets (payload: JSON, core/direct_mode.h)
+  Index,      // a build index (core/build_index.h)
+  Unknown,
+};
+
+/// The stored text of `k`.
+std::string_view entry_kind_name(EntryKind k);
+/// The kind named by stored text; Unknown for any other.
+EntryKind parse_entry_kind(std::string_view text);
+
 struct EntryMeta {
-  std::string kind = "result";  // "result", "path-bound" (look up the path-bound key), "manifest"
+  EntryKind kind = EntryKind::Result;
   std::string crate_name;
   std::string crate_type;
   std::string package;           // "name version" from CARGO_PKG_*
-  bool workspace_member = false; // the crate's source lies in the workspace (not a registry)
+  bool local_only = false; // the crate's source lies in the workspace (not a registry)
   int64_t compile_ms = 0;        // how long rustc took (ms)
   int64_t created_unix = 0;      // seconds since the epoch
   std::string payload;           // kind-specific text (the manifest JSON for "manifest")

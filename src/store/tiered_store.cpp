@@ -102,7 +102,7 @@ Result<std::optional<ActionResult>> TieredStore::get_action(const Digest& key) {
   auto local = local_.get_action(key);
   if (local && !*local && before_remote_ && before_remote_(key)) local = local_.get_action(key);
   if (local && *local) {
-    if (refresh_manifests_ && (*local)->meta.kind == "manifest" && refreshed_.insert(key).second)
+    if (refresh_manifests_ && (*local)->meta.kind == EntryKind::Manifest && refreshed_.insert(key).second)
       merge_remote_manifests(key, **local);
     return local;
   }
@@ -112,13 +112,13 @@ Result<std::optional<ActionResult>> TieredStore::get_action(const Digest& key) {
     auto got = ask_remote(r, key);
     if (!got) continue;
     ActionResult& entry = *got;
-    if (entry.meta.kind == "result" && !fetch_blobs(r, entry)) {
+    if (entry.meta.kind == EntryKind::Result && !fetch_blobs(r, entry)) {
       ++r.counters.misses;
       r.missed.insert(key);
       continue;
     }
-    if (entry.meta.kind == "result") ++r.counters.hits;
-    debug("remote hit " + r.name + " " + entry.meta.kind + " " + key.hex());
+    if (entry.meta.kind == EntryKind::Result) ++r.counters.hits;
+    debug("remote hit " + r.name + " " + std::string(entry_kind_name(entry.meta.kind)) + " " + key.hex());
     if (auto s = local_.put_action(key, entry); !s) debug("local store: " + s.error().message);
     return std::move(got);
   }
@@ -161,7 +161,7 @@ std::optional<std::string> TieredStore::get_remote_blob(const Digest& digest) {
 }
 
 bool TieredStore::import_entry(const Digest& key, const ActionResult& entry) {
-  if (entry.meta.kind == "result") {
+  if (entry.meta.kind == EntryKind::Result) {
     Remote* from = nullptr;
     for (auto& rp : remotes_)
       if (rp->readable() && fetch_blobs(*rp, entry)) {
@@ -200,7 +200,7 @@ void TieredStore::merge_remote_manifests(const Digest& key, ActionResult& local_
     Remote& r = *rp;
     if (!r.readable() || r.missed.count(key)) continue;
     auto got = ask_remote(r, key);
-    if (!got || got->meta.kind != "manifest") continue;
+    if (!got || got->meta.kind != EntryKind::Manifest) continue;
     if (auto merged = merge_(local_entry.meta.payload, got->meta.payload)) {
       local_entry.meta.payload = std::move(*merged);
       changed = true;
@@ -261,10 +261,10 @@ Status TieredStore::put_action(const Digest& key, const ActionResult& result) {
 }
 
 void TieredStore::upload(const Digest& key, const ActionResult& entry) {
-  bool skip = upload_ == UploadPolicy::None || (upload_ == UploadPolicy::Dependencies && entry.meta.workspace_member);
+  bool skip = upload_ == UploadPolicy::None || (upload_ == UploadPolicy::Dependencies && entry.meta.local_only);
   if (skip)
     debug(std::string(upload_ == UploadPolicy::None ? "not uploaded (upload = none): " : "not uploaded (workspace member): ") +
-          entry.meta.kind + " " + entry.meta.crate_name);
+          std::string(entry_kind_name(entry.meta.kind)) + " " + entry.meta.crate_name);
   for (auto& rp : remotes_) {
     Remote& r = *rp;
     if (skip || !r.writable()) continue;
@@ -304,7 +304,7 @@ void TieredStore::upload(const Digest& key, const ActionResult& entry) {
     }
     r.counters.bytes_up += entry.encode().size();
     r.missed.erase(key);
-    debug("uploaded " + entry.meta.kind + " " + entry.meta.crate_name + " " + key.hex() + " to " + r.name);
+    debug("uploaded " + std::string(entry_kind_name(entry.meta.kind)) + " " + entry.meta.crate_name + " " + key.hex() + " to " + r.name);
   }
   for (const auto& of : entry.output_files) pending_.erase(of.digest);
 }

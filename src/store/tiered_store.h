@@ -7,7 +7,7 @@
 //          writable remote: blobs the remote lacks (HEAD first), then the entry. Blobs are
 //          held in memory from put_blob until the entry naming them is uploaded, since the
 //          upload policy needs the entry's metadata: with upload "dependencies", entries of
-//          workspace members (EntryMeta::workspace_member, their manifests included) stay local.
+//          workspace members (EntryMeta::local_only, their manifests included) stay local.
 //   manifests: a local manifest normally shadows the remotes'; after a local lookup found no
 //          matching source set the wrapper turns on refresh_manifests() and looks up again,
 //          which merges the remotes' source sets into the local manifest.

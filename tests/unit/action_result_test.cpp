@@ -52,11 +52,11 @@ TEST(ActionResultCodec, DecodesAHandAssembledMessage) {
   EXPECT_EQ(r->exit_code, 1);
   EXPECT_EQ(r->stdout_raw, "out");
   EXPECT_EQ(r->stderr_raw, "err");
-  EXPECT_EQ(r->meta.kind, "result");
+  EXPECT_EQ(r->meta.kind, EntryKind::Result);
   EXPECT_EQ(r->meta.crate_name, "foo");
   EXPECT_EQ(r->meta.crate_type, "lib");
   EXPECT_EQ(r->meta.package, "foo 1.0.0");
-  EXPECT_TRUE(r->meta.workspace_member);
+  EXPECT_TRUE(r->meta.local_only);
   EXPECT_EQ(r->meta.compile_ms, 1234);
   EXPECT_EQ(r->meta.created_unix, 1700000000);
   EXPECT_EQ(r->meta.payload, "p");
@@ -79,7 +79,7 @@ TEST(ActionResultCodec, SkipsUnknownFields) {
   EXPECT_EQ(r->output_files[0].size, 3);
   EXPECT_FALSE(r->output_files[0].executable);
   EXPECT_EQ(r->exit_code, 2);
-  EXPECT_EQ(r->meta.kind, "manifest");
+  EXPECT_EQ(r->meta.kind, EntryKind::Manifest);
   EXPECT_EQ(r->meta.crate_name, "");
 }
 
@@ -96,11 +96,11 @@ ActionResult sample() {
   r.exit_code = 0;
   r.stdout_raw = std::string("binary\0\xff\x80 stdout", 16);
   r.stderr_raw = std::string(300, 'e') + "{\"$message_type\":\"artifact\"}\n";
-  r.meta.kind = "path-bound";
+  r.meta.kind = EntryKind::PathBound;
   r.meta.crate_name = "mylib";
   r.meta.crate_type = "lib,rlib";
   r.meta.package = "mylib 0.3.1";
-  r.meta.workspace_member = true;
+  r.meta.local_only = true;
   r.meta.compile_ms = 98765;
   r.meta.created_unix = 1760000000;
   r.meta.payload = "{\"sets\":[]}\n\"quoted\" \\ ünïcode";
@@ -122,7 +122,7 @@ void expect_same(const ActionResult& a, const ActionResult& b) {
   EXPECT_EQ(a.meta.crate_name, b.meta.crate_name);
   EXPECT_EQ(a.meta.crate_type, b.meta.crate_type);
   EXPECT_EQ(a.meta.package, b.meta.package);
-  EXPECT_EQ(a.meta.workspace_member, b.meta.workspace_member);
+  EXPECT_EQ(a.meta.local_only, b.meta.local_only);
   EXPECT_EQ(a.meta.compile_ms, b.meta.compile_ms);
   EXPECT_EQ(a.meta.created_unix, b.meta.created_unix);
   EXPECT_EQ(a.meta.payload, b.meta.payload);

@@ -77,7 +77,7 @@ TEST(BuildIndex, EntryRoundTripsThroughAStore) {
   ASSERT_TRUE(put_index(store, store, key, keys, true).ok());
   auto e = store.get_action(key);
   ASSERT_TRUE(e.ok() && e->has_value());
-  EXPECT_EQ((*e)->meta.kind, "index");
+  EXPECT_EQ((*e)->meta.kind, EntryKind::Index);
   auto j = nlohmann::json::parse((*e)->meta.payload);
   EXPECT_EQ(j["keys"], (nlohmann::json{keys[0].hex(), keys[1].hex()}));
   // The store has neither entry: the pack is empty, but there.
@@ -89,7 +89,7 @@ TEST(BuildIndex, EntryRoundTripsThroughAStore) {
 Digest put_result(Store& store, const std::string& crate, const std::vector<std::string>& blobs, bool workspace) {
   ActionResult r;
   r.meta.crate_name = crate;
-  r.meta.workspace_member = workspace;
+  r.meta.local_only = workspace;
   for (const auto& b : blobs) {
     EXPECT_TRUE(store.put_blob(sha256(b), b).ok());
     r.output_files.push_back(OutputFile{crate + "-" + std::to_string(r.output_files.size()), sha256(b),
@@ -107,7 +107,7 @@ TEST(BuildIndex, PackCarriesEntriesAndSmallBlobsButNotWorkspaceMembersWhenAsked)
   Digest dep = put_result(store, "dep", {small, big}, false);
   Digest mine = put_result(store, "mine", {own}, true);
   ActionResult manifest;
-  manifest.meta.kind = "manifest";
+  manifest.meta.kind = EntryKind::Manifest;
   manifest.meta.payload = "{}";
   Digest mkey = sha256("manifest key");
   ASSERT_TRUE(store.put_action(mkey, manifest).ok());

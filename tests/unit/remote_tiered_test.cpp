@@ -76,11 +76,11 @@ Handle make_remote() {
 
 RemoteUrl url(const std::string& text) { return *parse_remote_url(text); }
 
-ActionResult entry_with(const std::string& content, bool workspace_member = false) {
+ActionResult entry_with(const std::string& content, bool local_only = false) {
   ActionResult r;
   r.output_files.push_back({"{{kiln:target}}/debug/libx.rlib", sha256(content), (int64_t)content.size(), false});
   r.meta.crate_name = "x";
-  r.meta.workspace_member = workspace_member;
+  r.meta.local_only = local_only;
   r.stderr_raw = "warning: x\n";
   return r;
 }
@@ -176,7 +176,7 @@ TEST_F(TieredTest, UploadDependenciesKeepsWorkspaceCratesLocal) {
   ASSERT_TRUE(t.put_action(key, entry_with("mine", true)));
   ActionResult manifest = entry_with("mine", true);
   manifest.output_files.clear();
-  manifest.meta.kind = "manifest";
+  manifest.meta.kind = EntryKind::Manifest;
   ASSERT_TRUE(t.put_action(sha256("mkey"), manifest));
   EXPECT_TRUE(r.p->ac.empty());
   EXPECT_TRUE(r.p->cas.empty());
@@ -269,7 +269,7 @@ TEST_F(TieredTest, ManifestRefreshMergesRemoteSourceSets) {
     set.files.push_back(f);
     m.add(set);
     ActionResult e;
-    e.meta.kind = "manifest";
+    e.meta.kind = EntryKind::Manifest;
     e.meta.payload = m.to_json();
     return e;
   };

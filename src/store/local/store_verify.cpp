@@ -116,7 +116,7 @@ VerifyReport verify_store(const std::string& dir) {
       continue;
     }
     bool complete = true;
-    if (entry->meta.kind == "result")
+    if (entry->meta.kind == EntryKind::Result)
       for (const auto& of : entry->output_files)
         if (!blobs.count(of.digest.hex()) && !path_exists(store.blob_path(of.digest))) complete = false;
     if (!complete) {

@@ -21,7 +21,7 @@ Status fill_synthetic(LocalStore& store, uint64_t count, size_t blob_bytes, uint
                               static_cast<int64_t>(blob.size()), false});
     r.stderr_raw = "{\"$message_type\":\"artifact\",\"artifact\":\"{{kiln:target}}/debug/deps/lib" + name +
                    "-0000000000000000.rlib\",\"emit\":\"link\"}\n";
-    r.meta.kind = "result";
+    r.meta.kind = EntryKind::Result;
     r.meta.crate_name = name;
     r.meta.crate_type = "lib";
     r.meta.package = name + " 0.0." + std::to_string(seed);

@@ -91,7 +91,7 @@ std::string make_action_manifest(const ActionResult& result, std::string_view la
         {"annotations", {{"org.opencontainers.image.title", f.path.substr(slash == std::string::npos ? 0 : slash + 1)}}},
     });
   }
-  nlohmann::ordered_json annotations = {{"dev.kiln.kind", meta.kind}};
+  nlohmann::ordered_json annotations = {{"dev.kiln.kind", std::string(entry_kind_name(meta.kind))}};
   if (!meta.crate_name.empty()) annotations["dev.kiln.crate"] = meta.crate_name + " " + meta.crate_type;
   if (!meta.package.empty()) annotations["dev.kiln.package"] = meta.package;
   nlohmann::ordered_json m = {
