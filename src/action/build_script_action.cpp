@@ -170,6 +170,7 @@ class BuildScriptAction : public ActionKind {
     a.request.argv = args_;
     a.request.argv[0] = real;
     a.request.cwd = cwd_;
+    a.request.inputs = {real, manifest_dir};  // the script and its package
     a.request.writable_dirs = {out_dir_};
     return a;
   }

@@ -91,6 +91,13 @@ class RustcAction : public ActionKind {
     if (key_options.remap)
       for (auto& r : a.anchors.remap_args()) a.request.argv.push_back(r);
     a.request.cwd = cwd;
+    // Declared inputs: the crate root (its directory: modules live beside it), the externs, the
+    // native search dirs; the sources a compilation really reads are learnt from its trace.
+    a.request.inputs.push_back(dir_name(absolute_path(inv->input, cwd)));
+    for (const auto& e : inv->externs)
+      if (!e.path.empty()) a.request.inputs.push_back(absolute_path(e.path, cwd));
+    for (const auto& lp : inv->lib_paths)
+      if (lp.kind != "dependency" && lp.kind != "crate") a.request.inputs.push_back(absolute_path(lp.path, cwd));
     a.request.writable_dirs = {output_names(*inv).dir};
     for (const auto& e : inv->emits)
       if (!e.path.empty()) a.request.writable_dirs.push_back(dir_name(e.path));

@@ -22,6 +22,9 @@ struct ExecRequest {
   std::vector<std::string> argv;  // argv[0] = rustc (or workspace wrapper, or a build script)
   std::string cwd;
   std::vector<std::string> env;  // the whole environment ("NAME=value"); empty: kiln's own
+  std::vector<std::string> inputs;  // what it is declared to read before it runs (absolute paths:
+                                    // files or dirs) — what a remote executor must ship; what it
+                                    // really read is learnt from the trace
   std::vector<std::string> writable_dirs;  // output dirs (a strict sandbox lets it write only there)
   OutputSink sink;  // receives stdout/stderr chunks as they arrive (pipelining)
 };
