@@ -101,7 +101,7 @@ class RustcAction : public ActionKind {
     a.request.writable_dirs = {output_names(*inv).dir};
     for (const auto& e : inv->emits)
       if (!e.path.empty()) a.request.writable_dirs.push_back(dir_name(e.path));
-    if (!inv->incremental_dir.empty()) a.request.writable_dirs.push_back(absolute_path(inv->incremental_dir, cwd));
+    if (!inv->incremental_dir.empty()) a.request.writable_dirs.push_back(inv->incremental_dir);
     for (const auto& an : a.anchors.anchors())
       if (an.name == "target") a.plugin_dir = an.dir;
     if (a.plugin_dir.empty()) a.plugin_dir = inv->out_dir;

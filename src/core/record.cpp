@@ -123,6 +123,7 @@ Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& in
     for (const auto& e : inv.emits)
       if (!e.path.empty()) ctx.output_dirs.push_back(dir_name(e.path));
     ctx.outputs = outputs;
+    if (!inv.incremental_dir.empty()) ctx.cache_dirs.push_back(inv.incremental_dir);
     traced = classify_trace(*trace, ctx);
     if (!traced->untraceable.empty()) {
       debug("not stored: " + traced->untraceable);

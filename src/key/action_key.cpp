@@ -121,6 +121,10 @@ Result<PreKey> compute_pre_key(const RustcInvocation& inv, const Toolchain& tool
       auto d = file_digest(absolute_path(a.value, inv.cwd));
       if (!d) return d.error();
       k.add("target-spec", base_name(a.value) + " " + d->hex());
+    } else if (f == "-C" && (a.value.rfind("incremental=", 0) == 0)) {
+      // Whether it is incremental, not where its cache lives (outputs are correct either way,
+      // not bit-identical: the key keeps the two apart).
+      k.add("arg -C", "incremental");
     } else if (f == "-C" && inv.native_cpu && (a.value == "target-cpu=native" || a.value == "target_cpu=native")) {
       if (options.native_cpu.empty()) return make_error("-C target-cpu=native was not resolved");
       k.add("arg -C", "target-cpu=native " + options.native_cpu);

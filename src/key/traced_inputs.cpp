@@ -62,9 +62,13 @@ TracedInputs classify_trace(const TraceLog& log, const TraceContext& ctx) {
   std::set<std::string> written;
   for (const auto& w : log.written) written.insert(normalize_path(w));
   std::set<std::string> outputs(ctx.outputs.begin(), ctx.outputs.end());
+  auto in_cache_dir = [&](const std::string& p) {
+    return std::any_of(ctx.cache_dirs.begin(), ctx.cache_dirs.end(),
+                       [&](const std::string& d) { return !d.empty() && path_is_under(p, d); });
+  };
   auto not_an_input = [&](const std::string& p) {
     return system_pseudo(p) || in_toolchain(ctx, p) || written.count(p) || outputs.count(p) ||
-           own_output_name(ctx, p) || in_vanished_build_dir(ctx, p);
+           own_output_name(ctx, p) || in_vanished_build_dir(ctx, p) || in_cache_dir(p);
   };
 
   // Files read: the first identity seen is the one the compilation used.
@@ -131,7 +135,7 @@ TracedInputs classify_trace(const TraceLog& log, const TraceContext& ctx) {
   in.plugin_env.assign(plugin_env.begin(), plugin_env.end());
 
   for (const auto& w : written) {
-    if (system_pseudo(w) || outputs.count(w) || own_output_name(ctx, w)) continue;
+    if (system_pseudo(w) || outputs.count(w) || own_output_name(ctx, w) || in_cache_dir(w)) continue;
     auto st = stat_file(w);
     if (!st || !S_ISREG(st->mode)) continue;  // a temp file, gone by now
     in.side_outputs.push_back(w);

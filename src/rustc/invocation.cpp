@@ -142,10 +142,8 @@ void apply(RustcInvocation& inv, const RustcArg& a) {
     if (name == "extra-filename") inv.extra_filename = val;
     else if (name == "linker") inv.linker = val;
     else if (name == "target-cpu" && val == "native") inv.native_cpu = true;
-    else if (name == "incremental") {
-      inv.incremental_dir = val;
-      mark(inv, "incremental", "-C incremental");
-    } else if (name == "save-temps") mark(inv, "unsupported-argument", "-C save-temps");
+    else if (name == "incremental") inv.incremental_dir = absolute_path(val, inv.cwd);
+    else if (name == "save-temps") mark(inv, "unsupported-argument", "-C save-temps");
     else if (name == "profile-use" || name == "profile-generate")
       mark(inv, "unsupported-argument", "-C " + name);
   }

@@ -59,7 +59,7 @@ struct RustcInvocation {
   std::vector<std::string> native_libs;  // -l values ([kind[:mods]=]name[:rename])
   std::string target;                    // --target value (triple or .json path)
   std::string linker;                    // -C linker value
-  std::string incremental_dir;           // -C incremental value
+  std::string incremental_dir;           // -C incremental value, absolute: rustc's own cache, no output
   bool user_remaps = false;              // the user passed --remap-path-prefix/-scope
   bool native_cpu = false;               // -C target-cpu=native: the key needs what it resolves to
   std::string edition;

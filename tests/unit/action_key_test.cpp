@@ -368,6 +368,19 @@ TEST_F(ActionKeyTest, TargetCpuNativeIsKeyedByWhatItResolvesTo) {
   EXPECT_FALSE(compute_pre_key(*inv, tc, PathAnchors::for_invocation(*inv, tc.sysroot), {}).ok());
 }
 
+TEST_F(ActionKeyTest, IncrementalIsKeyedButNotItsDir) {
+  cargo_env(a_, "mylib");
+  auto inc = [](const std::string& dir) {
+    return [dir](Args& a) {
+      a.push_back("-C");
+      a.push_back("incremental=" + dir);
+    };
+  };
+  Digest here = key_a("lib", inc(a_.target + "/debug/incremental"));
+  EXPECT_EQ(here, key_a("lib", inc("/elsewhere/incremental"))) << "the dir is rustc's cache, not an input";
+  EXPECT_NE(here, key_a("lib")) << "incremental and non-incremental outputs differ";
+}
+
 TEST_F(ActionKeyTest, WorkspaceWrapperMatters) {
   cargo_env(a_, "mylib");
   Toolchain tc = sample_toolchain(a_.sysroot);
