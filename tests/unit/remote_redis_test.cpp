@@ -6,6 +6,7 @@
 #include "remote_test_servers.h"
 #include "store/remote/health.h"
 #include "store/remote/redis_store.h"
+#include "util/compress.h"
 
 namespace kiln {
 namespace {
@@ -31,6 +32,12 @@ struct Direct {
   long long integer(const char* fmt, const std::string& key) {
     auto* r = static_cast<redisReply*>(redisCommand(c, fmt, key.c_str()));
     long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -99;
+    freeReplyObject(r);
+    return v;
+  }
+  std::string get(const std::string& key) {
+    auto* r = static_cast<redisReply*>(redisCommand(c, "GET %b", key.data(), key.size()));
+    std::string v = r && r->type == REDIS_REPLY_STRING ? std::string(r->str, r->len) : std::string();
     freeReplyObject(r);
     return v;
   }
@@ -87,6 +94,53 @@ TEST_F(RedisTest, BadParametersAreRejected) {
   EXPECT_FALSE(RedisStore::create(*parse_remote_url("redis://h/x"), 100));
   EXPECT_FALSE(RedisStore::create(*parse_remote_url("redis://h?ttl=soon"), 100));
   EXPECT_FALSE(RedisStore::create(*parse_remote_url("redis://h?colour=red"), 100));
+}
+
+TEST_F(RedisTest, BlobsTravelCompressedAndOlderRawBlobsStillRead) {
+  auto s = store_at(redis.url());
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "line " + std::to_string(i % 97) + " of a compressible output\n";
+  Digest d = sha256(text);
+  ASSERT_TRUE(s->put_blob(d, text));
+  Direct direct(redis.port);
+  std::string on_wire = direct.get("kiln:cas:" + d.hex());
+  EXPECT_EQ(codec_of(on_wire), Codec::Zstd);
+  EXPECT_LT(on_wire.size(), text.size() / 5) << "what travels is the zstd frame";
+  EXPECT_EQ(**s->get_blob(d), text) << "read back uncompressed";
+  // An entry an older kiln stored raw, and a small one stored raw now: both read.
+  std::string old = text + "older";
+  direct.set("kiln:cas:" + sha256(old).hex(), old);
+  EXPECT_EQ(**s->get_blob(sha256(old)), old);
+  ASSERT_TRUE(s->put_blob(sha256("tiny"), "tiny"));
+  EXPECT_EQ(direct.get("kiln:cas:" + sha256("tiny").hex()), "tiny");
+  // Incompressible bytes stay raw.
+  std::string noise;
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 50000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    noise.push_back(static_cast<char>(x));
+  }
+  ASSERT_TRUE(s->put_blob(sha256(noise), noise));
+  EXPECT_EQ(direct.get("kiln:cas:" + sha256(noise).hex()), noise);
+  EXPECT_EQ(**s->get_blob(sha256(noise)), noise);
+}
+
+TEST_F(RedisTest, ACorruptCompressedBlobIsAnErrorNeverBytes) {
+  auto s = store_at(redis.url());
+  std::string text(100000, 'k');
+  Digest d = sha256(text);
+  ASSERT_TRUE(s->put_blob(d, text));
+  Direct direct(redis.port);
+  std::string frame = direct.get("kiln:cas:" + d.hex());
+  ASSERT_EQ(codec_of(frame), Codec::Zstd);
+  frame[frame.size() / 2] ^= 0x5a;
+  direct.set("kiln:cas:" + d.hex(), frame);
+  auto got = s->get_blob(d);
+  ASSERT_FALSE(got) << "served bytes from a corrupt frame";
+  EXPECT_NE(got.error().message.find("does not match"), std::string::npos);
+  // A frame of other content under this digest: refused the same way.
+  direct.set("kiln:cas:" + d.hex(), *zstd_compress(text + "x", 1));
+  EXPECT_FALSE(s->get_blob(d));
 }
 
 TEST_F(RedisTest, TamperedValuesAreErrorsNeverBytes) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "store/remote/health.h"
+#include "util/compress.h"
 
 namespace kiln {
 namespace {
@@ -167,13 +168,24 @@ Status RedisStore::put_action(const Digest& key, const ActionResult& result) {
 
 Result<std::optional<std::string>> RedisStore::get_blob(const Digest& digest) {
   auto v = get_value(blob_key(digest));
-  if (!v) return v.error();
-  if (*v && sha256(**v) != digest)
+  if (!v || !*v) return v;
+  // A zstd frame is kiln's compressed form; anything else (or a raw blob that merely starts
+  // like one) is raw. Either way only bytes whose SHA-256 is the digest come back.
+  if (codec_of(**v) == Codec::Zstd) {
+    if (auto raw = zstd_decompress(**v); raw && sha256(*raw) == digest) return std::optional<std::string>(std::move(*raw));
+  }
+  if (sha256(**v) != digest)
     return make_error("GET " + blob_key(digest) + " on " + url_.name() + ": content does not match its digest");
   return v;
 }
 
-Status RedisStore::put_blob(const Digest& digest, std::string_view data) { return set_value(blob_key(digest), data); }
+Status RedisStore::put_blob(const Digest& digest, std::string_view data) {
+  if (data.size() >= kCompressMinBytes) {
+    auto z = zstd_compress(data, kCompressLevel);
+    if (z && z->size() < data.size() - data.size() / 10) return set_value(blob_key(digest), *z);  // saves ≥ 10 %
+  }
+  return set_value(blob_key(digest), data);
+}
 
 Result<bool> RedisStore::has_blob(const Digest& digest) {
   std::string key = blob_key(digest);
