@@ -203,6 +203,9 @@ class BuildScriptAction : public ActionKind {
     }
     ctx.anchor_dirs.push_back("/");  // any write outside OUT_DIR is refused below, with its own reason
     ctx.outputs = outputs;
+    // The script's own reads count as the tool's: what rustc ignores may decide a script's
+    // output (many scripts behave otherwise on CI, or read files under HOME).
+    ctx.keep_env = {"CI", "HOME", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "LANG", "LANGUAGE", "NO_COLOR"};
     TracedInputs traced = classify_trace(trace, ctx);
     if (!traced.untraceable.empty()) return not_stored("untraced", traced.untraceable);
     for (const auto& w : traced.side_outputs)

@@ -127,8 +127,9 @@ TracedInputs classify_trace(const TraceLog& log, const TraceContext& ctx) {
   std::set<std::string> env, plugin_env;
   for (const auto& e : log.env) {
     if (starts_with(e.name, "KILN_") || e.name == "LD_PRELOAD" || e.name == "CARGO_MAKEFLAGS") continue;
+    bool kept = std::find(ctx.keep_env.begin(), ctx.keep_env.end(), e.name) != ctx.keep_env.end();
     if (e.by_plugin) plugin_env.insert(e.name);
-    else if (tool_env_ignored(e.name)) continue;
+    else if (!kept && tool_env_ignored(e.name)) continue;
     env.insert(e.name);
   }
   in.env_names.assign(env.begin(), env.end());

@@ -45,6 +45,8 @@ struct TraceContext {
   std::vector<std::string> output_stems;  // their file-name stems ("libfoo-HASH", "foo-HASH")
   std::vector<std::string> outputs;       // the outputs found after the run (absolute)
   std::vector<std::string> anchor_dirs;   // directories a side output may be restored into
+  std::vector<std::string> keep_env;      // variables keyed even when tool_env_ignored says no
+                                          // (a build script is its own tool: CI, HOME matter)
   std::vector<std::string> cache_dirs;    // a tool's own caches (rustc's incremental dir): neither
                                           // inputs nor outputs
 };

@@ -127,6 +127,12 @@ TEST_F(ClassifyTest, VariablesToolsReadAreKeyedExceptHarmlessOnesPluginsAlwaysAr
   EXPECT_EQ(in.plugin_env, (std::vector<std::string>{"MY_MACRO_VAR", "TMPDIR"}));
 }
 
+TEST_F(ClassifyTest, ABuildScriptKeepsVariablesRustcWouldIgnore) {
+  ctx.keep_env = {"CI", "HOME"};
+  auto in = classify("P\t1\tbuild-script\nE\tCI\tT\nE\tHOME\tT\nE\tTMPDIR\tT\n");
+  EXPECT_EQ(in.env_names, (std::vector<std::string>{"CI", "HOME"}));
+}
+
 TEST_F(ClassifyTest, SideOutputsInsideTheTreeAreKeptOutsideRefused) {
   std::string map = dir.write("ws/target/debug/app.map", "map");
   auto in = classify("P\t1\trustc\n" + rec('W', map) + rec('W', deps + "/app-abc"));
