@@ -24,32 +24,13 @@
 #include "rustc/toolchain.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/process.h"
 #include "util/text.h"
 
 extern char** environ;
 
 namespace kiln {
 namespace {
-
-std::string env_or(const char* name, const std::string& fallback = {}) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
-std::string self_exe() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
-}
-
-// The target dir: the nearest ancestor of `dir` holding cargo's CACHEDIR.TAG.
-std::string find_target_dir(std::string dir) {
-  for (int i = 0; i < 6 && dir.size() > 1; ++i) {
-    if (path_exists(dir + "/CACHEDIR.TAG")) return dir;
-    dir = dir_name(dir);
-  }
-  return {};
-}
 
 // Every regular file below `dir` (sorted), skipping target dirs and VCS metadata. Sets
 // `symlink` to the first symlink met.
@@ -195,12 +176,7 @@ class BuildScriptAction : public ActionKind {
     walk_files(out_dir_, outputs, &symlink, false);
     if (!symlink.empty()) return not_stored("symlink-in-out-dir", symlink);
 
-    TraceContext ctx;
-    ctx.sysroot = sysroot_;
-    for (const auto& an : a.anchors.anchors()) {
-      if (an.name == "target") ctx.target_dir = an.dir;
-      if (an.name != "sysroot") ctx.anchor_dirs.push_back(an.dir);
-    }
+    TraceContext ctx = trace_context_for(a.anchors, sysroot_);
     ctx.anchor_dirs.push_back("/");  // any write outside OUT_DIR is refused below, with its own reason
     ctx.outputs = outputs;
     // The script's own reads count as the tool's: what rustc ignores may decide a script's
@@ -287,7 +263,7 @@ RerunDirectives parse_rerun_directives(const std::string& text) {
 }
 
 Status install_build_script_launcher(const std::string& binary) {
-  std::string kiln = self_exe();
+  std::string kiln = self_exe_path();
   if (kiln.empty()) return make_error("cannot find the kiln binary");
   if (kiln.find('\'') != std::string::npos || binary.find('\'') != std::string::npos)
     return make_error("a path contains a quote");

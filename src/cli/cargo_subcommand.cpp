@@ -30,10 +30,8 @@
 namespace kiln {
 
 std::string self_path() {
-  char buf[4096];
-  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return "kiln";
-  return std::string(buf, static_cast<size_t>(n));
+  std::string p = self_exe_path();
+  return p.empty() ? "kiln" : p;
 }
 
 namespace {

@@ -30,9 +30,7 @@ bool contains_any_dir(std::string_view data, const std::vector<std::string>& dir
       if (it == data.end()) break;
       auto after = it + static_cast<std::ptrdiff_t>(d.size());
       if (after == data.end() || !strict_end) return true;
-      // Not followed by a character that continues a file name ("/tmp/a" is not in "/tmp/ab").
-      unsigned char c = static_cast<unsigned char>(*after);
-      if (!(std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '+')) return true;
+      if (!continues_path_component(*after)) return true;  // "/tmp/a" is not in "/tmp/ab"
       ++it;
     }
   }
@@ -52,10 +50,13 @@ size_t skip_ws_backward(std::string_view t, size_t i) {
   return i;
 }
 
+// A character that joins the word before it: a macro name is whole only when preceded by
+// none ("option_env!", "std::env!" are other names).
+bool joins_word(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':'; }
+
 bool ends_with_at(std::string_view t, size_t end, std::string_view word) {
   return end >= word.size() && t.substr(end - word.size(), word.size()) == word &&
-         (end == word.size() || !(std::isalnum(static_cast<unsigned char>(t[end - word.size() - 1])) ||
-                                  t[end - word.size() - 1] == '_' || t[end - word.size() - 1] == ':'));
+         (end == word.size() || !joins_word(t[end - word.size() - 1]));
 }
 
 }  // namespace
@@ -72,8 +73,7 @@ bool env_used_only_as_include_path(const std::string& name, const std::vector<st
       if (t.substr(i, quoted.size()) != quoted) continue;
       ++uses;
       // env! must be a whole word: `option_env!` and `std::env!` count as other uses.
-      if (at > 0 && (std::isalnum(static_cast<unsigned char>(t[at - 1])) || t[at - 1] == '_' || t[at - 1] == ':'))
-        continue;
+      if (at > 0 && joins_word(t[at - 1])) continue;
       size_t b = skip_ws_backward(t, at);
       if (b == 0 || t[b - 1] != '(') continue;
       b = skip_ws_backward(t, b - 1);
@@ -111,12 +111,7 @@ Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& in
 
   std::optional<TracedInputs> traced;
   if (trace) {
-    TraceContext ctx;
-    ctx.sysroot = sysroot;
-    for (const auto& a : anchors.anchors()) {
-      if (a.name == "target") ctx.target_dir = a.dir;
-      if (a.name != "sysroot") ctx.anchor_dirs.push_back(a.dir);
-    }
+    TraceContext ctx = trace_context_for(anchors, sysroot);
     auto names = output_names(inv);
     ctx.output_dirs = {names.dir};
     ctx.output_stems = names.stems;

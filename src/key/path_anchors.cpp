@@ -6,32 +6,13 @@
 #include <cstdlib>
 
 #include "util/fs.h"
+#include "util/process.h"
 
 namespace kiln {
 namespace {
 
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
-// The target directory: the nearest ancestor of `out_dir` holding cargo's CACHEDIR.TAG.
-std::string find_target_dir(const std::string& out_dir) {
-  std::string d = out_dir;
-  for (int i = 0; i < 5 && d.size() > 1; ++i) {
-    if (path_exists(d + "/CACHEDIR.TAG")) return d;
-    d = dir_name(d);
-  }
-  return {};
-}
-
-// True for characters that continue a path component ("/tmp/a" is not a prefix of "/tmp/ab").
-bool path_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~' || c == '+';
-}
-
 // True when the character after a matched directory ends a path component.
-bool at_boundary(const std::string& s, size_t end) { return end >= s.size() || !path_char(s[end]); }
+bool at_boundary(const std::string& s, size_t end) { return end >= s.size() || !continues_path_component(s[end]); }
 
 // True when a match at `pos` starts a path: not the tail of a longer one ("/x/tmp/a"), nor
 // right after a token (the rest of a longer anchor's path, already replaced); a short flag
@@ -39,9 +20,9 @@ bool at_boundary(const std::string& s, size_t end) { return end >= s.size() || !
 bool starts_path(const std::string& s, size_t pos) {
   if (pos == 0) return true;
   char prev = s[pos - 1];
-  if (!path_char(prev) && prev != '}') return true;
+  if (!continues_path_component(prev) && prev != '}') return true;
   return pos >= 2 && s[pos - 2] == '-' && std::isalpha(static_cast<unsigned char>(prev)) &&
-         (pos == 2 || !path_char(s[pos - 3]));
+         (pos == 2 || !continues_path_component(s[pos - 3]));
 }
 
 void replace_all(std::string& s, std::string_view from, std::string_view to, bool boundary) {
@@ -64,6 +45,19 @@ void replace_all(std::string& s, std::string_view from, std::string_view to, boo
 }
 
 }  // namespace
+
+bool continues_path_component(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~' || c == '+';
+}
+
+std::string find_target_dir(const std::string& dir) {
+  std::string d = dir;
+  for (int i = 0; i < 6 && d.size() > 1; ++i) {
+    if (path_exists(d + "/CACHEDIR.TAG")) return d;
+    d = dir_name(d);
+  }
+  return {};
+}
 
 std::string anchor_token(const std::string& name) { return "{{kiln:" + name + "}}"; }
 

@@ -63,6 +63,14 @@ class PathAnchors {
   std::vector<Anchor> anchors_;
 };
 
+/// True for characters that continue a path component ("/tmp/a" is not a prefix of "/tmp/ab").
+bool continues_path_component(char c);
+
+/// The target dir: the nearest ancestor of `dir` (itself included, up to 5 levels up) holding
+/// cargo's CACHEDIR.TAG — from `--out-dir` (`target/[triple/]debug/deps`) or a build script's
+/// OUT_DIR (`target/[triple/]debug/build/pkg-HASH/out`). "" when none.
+std::string find_target_dir(const std::string& dir);
+
 /// "{{kiln:NAME}}" — the token for anchor NAME in portable strings.
 std::string anchor_token(const std::string& name);
 

@@ -196,9 +196,8 @@ std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const Pa
         ok = false;
         break;
       }
-      bool same_file = st->mtime_ns == f.mtime_ns && st->ctime_ns == f.ctime_ns && st->inode == f.inode &&
-                       f.ctime_ns != 0;
-      if (!same_file) {
+      // The very file that was hashed (0: its identity was not recorded, always hash).
+      if (f.ctime_ns == 0 || !same_identity(*st, FileStat{f.size, f.mtime_ns, f.ctime_ns, f.inode, 0})) {
         auto d = file_digest(abs, is_build_output(anchors, abs));
         if (!d || *d != f.digest) {
           reject(f.path, "content differs");

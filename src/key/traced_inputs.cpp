@@ -54,6 +54,16 @@ bool tool_env_ignored(const std::string& name) {
   return false;
 }
 
+TraceContext trace_context_for(const PathAnchors& anchors, const std::string& sysroot) {
+  TraceContext ctx;
+  ctx.sysroot = sysroot;
+  for (const auto& a : anchors.anchors()) {
+    if (a.name == "target") ctx.target_dir = a.dir;
+    if (a.name != "sysroot") ctx.anchor_dirs.push_back(a.dir);
+  }
+  return ctx;
+}
+
 TracedInputs classify_trace(const TraceLog& log, const TraceContext& ctx) {
   TracedInputs in;
   if (log.processes == 0) in.untraceable = "the tracer was not loaded into the compiler";

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "key/path_anchors.h"
 #include "trace/trace_log.h"
 #include "util/fs.h"
 
@@ -50,6 +51,10 @@ struct TraceContext {
   std::vector<std::string> cache_dirs;    // a tool's own caches (rustc's incremental dir): neither
                                           // inputs nor outputs
 };
+
+/// A context with what the anchors give filled in: the sysroot, the target dir, and every
+/// other anchor as a directory side outputs may be restored into.
+TraceContext trace_context_for(const PathAnchors& anchors, const std::string& sysroot);
 
 /// Sorts a trace into inputs and side outputs (see the file comment).
 TracedInputs classify_trace(const TraceLog& log, const TraceContext& ctx);

@@ -13,11 +13,6 @@
 namespace kiln {
 namespace {
 
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
 std::string rustup_home() {
   const char* home = std::getenv("HOME");
   return env_or("RUSTUP_HOME", std::string(home ? home : "") + "/.rustup");

@@ -30,6 +30,12 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, const Ou
 /// Replaces this process with argv (execvp). Returns only on failure, with the error.
 Error exec_process(const std::vector<std::string>& argv);
 
+/// The value of environment variable `name`, or `fallback` when it is unset or empty.
+std::string env_or(const char* name, const std::string& fallback = {});
+
+/// The absolute path of this process's executable (/proc/self/exe); "" when unknown.
+std::string self_exe_path();
+
 /// Writes all of `data` to fd, retrying on EINTR/partial writes.
 void write_all(int fd, std::string_view data);
 
