@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   # build
   cmake ninja-build g++ pkg-config
-  libssl-dev libcurl4-openssl-dev libzstd-dev liblz4-dev libhiredis-dev libtomlplusplus-dev
+  libssl-dev libcurl4-openssl-dev libzstd-dev liblz4-dev libxxhash-dev libhiredis-dev libtomlplusplus-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev
   # tests: real crates, real servers, tools
   librust-serde-dev librust-serde-derive-dev librust-serde-json-dev librust-cc-dev librust-pkg-config-dev

@@ -2,6 +2,7 @@
 // every size it is told, so truncated frames are reported as errors rather than crashes.
 #include "util/compress.h"
 
+#define LZ4F_STATIC_LINKING_ONLY  // LZ4F_uncompressedUpdate (liblz4 ≥ 1.9.3)
 #include <lz4frame.h>
 #include <zstd.h>
 
@@ -76,7 +77,8 @@ constexpr size_t kLz4Block = 256 * 1024;
 
 // The frame layout of every LZ4 frame kiln writes: the content size in the header, and 256 KiB
 // independent blocks, so that a reader with 256 KiB of room decodes each block straight into
-// its own buffer (store/local/blob_stream.cpp), without LZ4F's staging copies.
+// its own buffer (store/local/blob_stream.cpp), without LZ4F's staging copies. No content
+// checksum: the local store keeps a faster one beside the frame (store/local/blob_file.h).
 LZ4F_preferences_t lz4_frame_prefs(size_t content_size) {
   LZ4F_preferences_t prefs{};
   prefs.frameInfo.contentSize = content_size;
@@ -97,28 +99,24 @@ Result<std::string> lz4_compress(std::string_view data) {
 }
 
 Result<std::string> lz4_store(std::string_view data) {
-  // The frame header from LZ4F (it carries a checksum of itself), then the blocks by hand: a
-  // little-endian size with the high bit set ("uncompressed"), the bytes; an empty EndMark.
+  // LZ4F writes the blocks with the format's "uncompressed" flag.
   LZ4F_preferences_t prefs = lz4_frame_prefs(data.size());
   LZ4F_cctx* raw = nullptr;
   if (LZ4F_isError(LZ4F_createCompressionContext(&raw, LZ4F_VERSION)))
     return make_error("lz4: cannot create a compression context");
   std::unique_ptr<LZ4F_cctx, LZ4F_errorCode_t (*)(LZ4F_cctx*)> ctx(raw, LZ4F_freeCompressionContext);
-  char header[LZ4F_HEADER_SIZE_MAX];
-  size_t h = LZ4F_compressBegin(ctx.get(), header, sizeof header, &prefs);
-  if (LZ4F_isError(h)) return make_error(std::string("lz4 frame header: ") + LZ4F_getErrorName(h));
-  std::string out;
-  out.reserve(h + data.size() + 4 * (data.size() / kLz4Block + 2));
-  out.append(header, h);
-  auto put_u32 = [&out](uint32_t v) {
-    for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+  std::string out(LZ4F_HEADER_SIZE_MAX + data.size() + 4 * (data.size() / kLz4Block + 2) + 16, '\0');
+  auto fail = [](const char* what, size_t code) {
+    return make_error(std::string("lz4 ") + what + ": " + LZ4F_getErrorName(code));
   };
-  for (size_t pos = 0; pos < data.size(); pos += kLz4Block) {
-    size_t n = std::min(kLz4Block, data.size() - pos);
-    put_u32(static_cast<uint32_t>(n) | 0x80000000u);
-    out.append(data.data() + pos, n);
-  }
-  put_u32(0);
+  size_t pos = LZ4F_compressBegin(ctx.get(), out.data(), out.size(), &prefs);
+  if (LZ4F_isError(pos)) return fail("frame header", pos);
+  size_t n = LZ4F_uncompressedUpdate(ctx.get(), out.data() + pos, out.size() - pos, data.data(), data.size(), nullptr);
+  if (LZ4F_isError(n)) return fail("stored blocks", n);
+  pos += n;
+  n = LZ4F_compressEnd(ctx.get(), out.data() + pos, out.size() - pos, nullptr);
+  if (LZ4F_isError(n)) return fail("frame end", n);
+  out.resize(pos + n);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 
+#include "store/local/blob_file.h"
 #include "store/local/local_store.h"
 #include "test_support.h"
 #include "util/compress.h"
@@ -64,11 +65,16 @@ TEST_F(LocalStoreTest, BlobRoundTrip) {
   ASSERT_TRUE(hit.ok());
   ASSERT_TRUE(hit->has_value());
   EXPECT_EQ(**hit, data);
-  // Layout: cas/<2 hex>/<62 hex>, one LZ4 frame.
+  // Layout: cas/<2 hex>/<62 hex>: the tag frame naming the digest, one checksummed LZ4 frame
+  // (any LZ4 reader skips the tag).
   EXPECT_EQ(store_.blob_path(d), dir_ + "/cas/" + d.hex().substr(0, 2) + "/" + d.hex().substr(2));
   std::string file = slurp(store_.blob_path(d));
   EXPECT_LT(file.size(), data.size());
-  EXPECT_EQ(codec_of(file), Codec::Lz4);
+  auto tag = parse_blob_tag(file);
+  ASSERT_TRUE(tag.has_value());
+  EXPECT_EQ(tag->digest, d);
+  EXPECT_EQ(tag->xxh3_64, xxh3_64(data));
+  EXPECT_EQ(codec_of(file.substr(kBlobTagSize)), Codec::Lz4);
   EXPECT_EQ(*lz4_decompress(file), data);
   // Putting it again is fine; the empty blob works too.
   ASSERT_TRUE(store_.put_blob(d, data).ok());
@@ -166,6 +172,16 @@ const std::vector<std::pair<const char*, std::function<std::string(const std::st
       {"truncated", [](const std::string& b) { return b.substr(0, b.size() - 2); }},
       {"cut in half", [](const std::string& b) { return b.substr(0, b.size() / 2); }},
       {"other content (lz4)", [](const std::string& b) { return *lz4_compress(std::string(b.size(), 'c')); }},
+      {"another blob's file", [](const std::string& b) {
+         std::string other(b.size(), 'c');
+         return blob_file_tag(sha256(other), other) + *lz4_compress(other);
+       }},
+      {"a flipped byte in the tag", [](std::string b) { b[20] ^= 0x01; return b; }},
+      {"a flipped byte in the checksum", [](std::string b) { b[kBlobTagSize - 1] ^= 0x01; return b; }},
+      {"this blob's tag on other content", [](const std::string& b) {
+         return b.substr(0, kBlobTagSize) + *lz4_compress(std::string(b.size(), 'c'));
+       }},
+
       {"other content (zstd)", [](const std::string& b) { return *zstd_compress(std::string(b.size(), 'c'), 1); }},
       {"a flipped byte", [](std::string b) { b[b.size() / 2] ^= 0x55; return b; }},
       {"not compressed", [](const std::string& b) { return std::string(b.size(), 'b'); }},
@@ -225,9 +241,11 @@ TEST_F(LocalStoreTest, FetchedBlobIsStoredUncompressedAndReadsBack) {
     Digest d = sha256(data);
     ASSERT_TRUE(store_.put_fetched_blob(d, data).ok());
     std::string file = slurp(store_.blob_path(d));
-    EXPECT_EQ(codec_of(file), Codec::Lz4);
+    ASSERT_TRUE(parse_blob_tag(file).has_value());
+    EXPECT_EQ(parse_blob_tag(file)->digest, d);
+    EXPECT_EQ(codec_of(file.substr(kBlobTagSize)), Codec::Lz4);
     EXPECT_GE(file.size(), data.size());
-    EXPECT_LE(file.size(), data.size() + 32 + 4 * (size / (256 << 10) + 1));
+    EXPECT_LE(file.size(), data.size() + kBlobTagSize + 32 + 4 * (size / (256 << 10) + 1));
     EXPECT_EQ(*lz4_decompress(file), data);
     EXPECT_EQ(**store_.get_blob(d), data);
     std::string out = tmp_ / "fetched.bin";
@@ -258,6 +276,25 @@ TEST_F(LocalStoreTest, RestoreBlobRejectsDamage) {
       for (const auto& e : std::filesystem::directory_iterator(tmp_.path()))
         EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << "temp file left behind";
     }
+  }
+}
+
+// Blob files of older kilns (an LZ4 or zstd frame, no tag) still restore, checked by SHA-256.
+TEST_F(LocalStoreTest, UntaggedBlobOfAnOlderKilnRestores) {
+  std::string data = noisy(300000, 3);
+  Digest d = sha256(data);
+  for (const auto& frame : {*lz4_compress(data), *zstd_compress(data, 1)}) {
+    ASSERT_TRUE(store_.put_blob(d, data).ok());
+    std::string path = store_.blob_path(d);
+    overwrite(path, frame);
+    EXPECT_FALSE(parse_blob_tag(frame).has_value());
+    std::string out = tmp_ / "restored.bin";
+    auto r = store_.restore_blob(d, out, false);
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(*r);
+    EXPECT_EQ(slurp(out), data);
+    EXPECT_EQ(**store_.get_blob(d), data);
+    ASSERT_TRUE(::unlink(path.c_str()) == 0);
   }
 }
 

@@ -1,4 +1,4 @@
-// Chunked, optionally pipelined LZ4/zstd decompression with SHA-256 (see blob_stream.h).
+// Chunked, optionally pipelined LZ4/zstd decompression, checked (see blob_stream.h).
 #include "store/local/blob_stream.h"
 
 #include <lz4frame.h>
@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/local/blob_file.h"
 #include "util/compress.h"
 #include "util/fs.h"
 
@@ -26,14 +27,19 @@ constexpr size_t kChunk = 256 * 1024;
 constexpr size_t kSlots = 4;
 constexpr uint64_t kPipelineMin = 1024 * 1024;  // compressed bytes; below, a thread does not pay off
 
-// The consuming half: hashes each chunk and writes it out.
+// The consuming half: hashes each chunk (XXH3 for a tagged blob file, else SHA-256) and writes
+// it out.
 struct Sink {
+  explicit Sink(int out_fd) : fd(out_fd) {}
   int fd;
+  std::optional<BlobTag> tag;  // set by the producer before the first chunk
   Sha256 sha;
+  Xxh3Stream xxh3;
   std::string error;  // first write error
 
   bool put(const char* p, size_t n) {
-    sha.update(p, n);
+    if (tag) xxh3.update(p, n);
+    else sha.update(p, n);
     if (auto w = write_fd(fd, std::string_view(p, n)); !w) {
       error = w.error().message;
       return false;
@@ -150,7 +156,9 @@ class FrameDecoder {
 };
 
 // Reads and decompresses `in_fd` into the ring. `read_error` receives errno text.
-Produced produce(int in_fd, ChunkRing& ring, std::string& read_error) {
+// Reads a blob file's tag frame (local/blob_file.h) into `sink.tag` and skips it; a tag naming
+// another digest is corruption.
+Produced produce(int in_fd, ChunkRing& ring, Sink& sink, const Digest& digest, std::string& read_error) {
   std::vector<char> in(256 * 1024);
   ZSTD_inBuffer ib{in.data(), 0, 0};
   bool eof = false;
@@ -168,8 +176,11 @@ Produced produce(int in_fd, ChunkRing& ring, std::string& read_error) {
     }
   };
   if (!refill()) return Produced::ReadError;
+  sink.tag = parse_blob_tag(std::string_view(in.data(), ib.size));
+  if (sink.tag && sink.tag->digest != digest) return Produced::Corrupt;
+  ib.pos = sink.tag ? kBlobTagSize : 0;
   FrameDecoder dec;
-  if (!dec.init(codec_of(std::string_view(in.data(), ib.size)))) return Produced::Corrupt;
+  if (!dec.init(codec_of(std::string_view(in.data() + ib.pos, ib.size - ib.pos)))) return Produced::Corrupt;
   char* out = ring.acquire();
   if (!out) return Produced::SinkFailed;
   ZSTD_outBuffer ob{out, kChunk, 0};
@@ -201,8 +212,8 @@ Produced produce(int in_fd, ChunkRing& ring, std::string& read_error) {
 
 }  // namespace
 
-Result<std::optional<Digest>> decompress_and_hash(int in_fd, int out_fd, uint64_t compressed_size) {
-  Sink sink{out_fd, {}, {}};
+Result<bool> decompress_checked(int in_fd, int out_fd, uint64_t compressed_size, const Digest& digest) {
+  Sink sink(out_fd);
   bool threaded = compressed_size >= kPipelineMin;
   ChunkRing ring(sink, threaded);
   std::thread consumer;
@@ -215,19 +226,19 @@ Result<std::optional<Digest>> decompress_and_hash(int in_fd, int out_fd, uint64_
     }
   }
   std::string read_error;
-  Produced p = produce(in_fd, ring, read_error);
+  Produced p = produce(in_fd, ring, sink, digest, read_error);
   if (threaded) {
     ring.close();
     consumer.join();
   }
   if (!sink.error.empty()) return make_error("cannot write: " + sink.error);
   switch (p) {
-    case Produced::Corrupt: return std::optional<Digest>{};
+    case Produced::Corrupt: return false;
     case Produced::ReadError: return make_error("cannot read blob: " + read_error);
     case Produced::SinkFailed: return make_error("cannot write: " + sink.error);
     case Produced::Done: break;
   }
-  return std::optional<Digest>(sink.sha.finish());
+  return sink.tag ? sink.xxh3.finish() == sink.tag->xxh3_64 : sink.sha.finish() == digest;
 }
 
 }  // namespace kiln

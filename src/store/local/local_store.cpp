@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "stats/stats.h"
+#include "store/local/blob_file.h"
 #include "store/local/blob_stream.h"
 #include "store/local/eviction.h"
 #include "store/local/size_counters.h"
@@ -74,10 +75,13 @@ Result<ActionResult> LocalStore::decode_action_file(std::string_view bytes) {
   return ActionResult::decode(*payload);
 }
 
-Result<std::string> LocalStore::decode_blob_file(std::string_view bytes, const Digest& digest) {
-  auto content = decompress_any(bytes);
+Result<std::string> LocalStore::decode_blob_file(std::string_view bytes, const Digest& digest, bool full_check) {
+  auto tag = parse_blob_tag(bytes);
+  if (tag && tag->digest != digest) return make_error("blob file tagged with another digest");
+  auto content = decompress_any(bytes.substr(tag ? kBlobTagSize : 0));
   if (!content) return content.error();
-  if (sha256(*content) != digest) return make_error("blob content does not match its digest");
+  if (tag && xxh3_64(*content) != tag->xxh3_64) return make_error("blob content does not match its checksum");
+  if ((full_check || !tag) && sha256(*content) != digest) return make_error("blob content does not match its digest");
   return content;
 }
 
@@ -107,7 +111,7 @@ Result<std::optional<ActionResult>> LocalStore::get_action(const Digest& key) {
   return std::optional<ActionResult>(std::move(*r));
 }
 
-Status LocalStore::write(const std::string& path, const Digest& digest, std::string_view data) {
+Status LocalStore::write(const std::string& path, const Digest& digest, std::string_view data, std::string_view prefix) {
   auto tmp = create_temp_beside(path);
   if (!tmp) return tmp.error();
   auto fail = [&](const char* what, std::string why) -> Status {
@@ -115,6 +119,8 @@ Status LocalStore::write(const std::string& path, const Digest& digest, std::str
     discard_temp(*tmp);
     return make_error(std::string("cannot ") + what + " " + name + ": " + why);
   };
+  if (!prefix.empty())
+    if (auto w = write_fd(tmp->fd, prefix); !w) return fail("write", w.error().message);
   if (auto w = write_fd(tmp->fd, data); !w) return fail("write", w.error().message);
   struct stat st {};
   if (::fstat(tmp->fd, &st) != 0) return fail("stat", std::strerror(errno));
@@ -172,13 +178,12 @@ Result<bool> LocalStore::restore_blob(const Digest& digest, const std::string& p
     ::close(in);
     return out.error();
   }
-  auto got = decompress_and_hash(in, out->fd, static_cast<uint64_t>(st.st_size));
+  auto good = decompress_checked(in, out->fd, static_cast<uint64_t>(st.st_size), digest);
   ::close(in);
-  if (!got || !*got || **got != digest) {
+  if (!good || !*good) {
     discard_temp(*out);
-    if (!got) return got.error();
-    discard_corrupt(blob, digest, st.st_ino,
-                    *got ? "blob content does not match its digest" : "not a complete LZ4 or zstd frame");
+    if (!good) return good.error();
+    discard_corrupt(blob, digest, st.st_ino, "not a complete frame, or its checksum or digest does not match");
     return false;
   }
   if (auto c = commit_temp(*out); !c) return c.error();
@@ -200,7 +205,7 @@ Status LocalStore::put_blob_as(const Digest& digest, std::string_view data, bool
   }
   auto z = fetched ? lz4_store(data) : lz4_compress(data);
   if (!z) return z.error();
-  return write(path, digest, *z);
+  return write(path, digest, *z, blob_file_tag(digest, data));
 }
 
 Result<bool> LocalStore::has_blob(const Digest& digest) { return path_exists(blob_path(digest)); }

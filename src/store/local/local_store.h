@@ -52,11 +52,13 @@ class LocalStore : public Store {
 
   /// Decodes an action entry file's bytes. Errors: bad magic, checksum or encoding.
   static Result<ActionResult> decode_action_file(std::string_view bytes);
-  /// Checks a blob file's bytes against `digest`, returning the content. Errors: mismatch.
-  static Result<std::string> decode_blob_file(std::string_view bytes, const Digest& digest);
+  /// Checks a blob file's bytes (local/blob_file.h) against `digest`, returning the content:
+  /// a tagged file by its tag (its digest and the XXH3 of the content), an older untagged one
+  /// (and all with `full_check`) by the SHA-256 of the content. Errors: corrupt, or another blob's content.
+  static Result<std::string> decode_blob_file(std::string_view bytes, const Digest& digest, bool full_check = false);
 
  private:
-  Status write(const std::string& path, const Digest& digest, std::string_view data);
+  Status write(const std::string& path, const Digest& digest, std::string_view data, std::string_view prefix = {});
   Status put_blob_as(const Digest& digest, std::string_view data, bool fetched);
   void discard_corrupt(const std::string& path, const Digest& digest, uint64_t inode, const std::string& why);
 

@@ -94,7 +94,7 @@ VerifyReport verify_store(const std::string& dir) {
     }
     auto digest = Digest::from_hex(f.hex);
     if (!digest) continue;
-    auto content = LocalStore::decode_blob_file(c->bytes, *digest);
+    auto content = LocalStore::decode_blob_file(c->bytes, *digest, /*full_check=*/true);
     if (!content) {
       damaged(f, c->inode, content.error().message, r.blobs_damaged);
       continue;

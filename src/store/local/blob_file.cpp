@@ -1,0 +1,56 @@
+// Blob file tag frames (see blob_file.h).
+#include "store/local/blob_file.h"
+
+#include <xxhash.h>
+
+#include <cstring>
+#include <new>
+
+namespace kiln {
+namespace {
+
+constexpr uint32_t kTagMagic = 0x184D2A5Eu;  // a skippable frame (LZ4 and zstd)
+constexpr uint32_t kTagLength = 40;          // digest + XXH3-64
+
+void put_le(std::string& out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+uint64_t get_le(std::string_view s, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(s[static_cast<size_t>(i)]);
+  return v;
+}
+
+}  // namespace
+
+uint64_t xxh3_64(std::string_view data) { return XXH3_64bits(data.data(), data.size()); }
+
+Xxh3Stream::Xxh3Stream() : state_(XXH3_createState()) {
+  if (!state_) throw std::bad_alloc();
+  XXH3_64bits_reset(static_cast<XXH3_state_t*>(state_));
+}
+Xxh3Stream::~Xxh3Stream() { XXH3_freeState(static_cast<XXH3_state_t*>(state_)); }
+void Xxh3Stream::update(const void* p, size_t n) { XXH3_64bits_update(static_cast<XXH3_state_t*>(state_), p, n); }
+uint64_t Xxh3Stream::finish() const { return XXH3_64bits_digest(static_cast<const XXH3_state_t*>(state_)); }
+
+std::string blob_file_tag(const Digest& digest, std::string_view content) {
+  std::string out;
+  out.reserve(kBlobTagSize);
+  put_le(out, kTagMagic, 4);
+  put_le(out, kTagLength, 4);
+  out.append(reinterpret_cast<const char*>(digest.bytes.data()), digest.bytes.size());
+  put_le(out, xxh3_64(content), 8);
+  return out;
+}
+
+std::optional<BlobTag> parse_blob_tag(std::string_view head) {
+  if (head.size() < kBlobTagSize || get_le(head, 4) != kTagMagic || get_le(head.substr(4), 4) != kTagLength)
+    return std::nullopt;
+  BlobTag t;
+  std::memcpy(t.digest.bytes.data(), head.data() + 8, 32);
+  t.xxh3_64 = get_le(head.substr(40), 8);
+  return t;
+}
+
+}  // namespace kiln
