@@ -163,8 +163,18 @@ class BuildScriptAction : public ActionKind {
 
   void replay(const ActionResult& entry, const PreparedAction& a) override { replay_output(entry, a.anchors); }
 
+  // Stored in one go, before cargo goes on (it reads OUT_DIR next; the outputs are small).
+  Result<RecordPlan> plan_record(Store& store, const PreparedAction& a, const ProcessResult& result, int64_t start_ns,
+                                 int64_t run_ms, const TraceLog& trace) override {
+    auto rec = record(store, a, result, start_ns, run_ms, trace);
+    if (!rec) return rec.error();
+    RecordPlan plan;
+    plan.done = std::move(*rec);
+    return plan;
+  }
+
   Result<RecordOutcome> record(Store& store, const PreparedAction& a, const ProcessResult& result, int64_t start_ns,
-                               int64_t run_ms, const TraceLog& trace) override {
+                               int64_t run_ms, const TraceLog& trace) {
     RecordOutcome out;
     auto not_stored = [&](const std::string& reason, const std::string& detail) {
       out.not_stored_reason = reason;

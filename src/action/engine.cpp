@@ -3,6 +3,9 @@
 
 #include <cstdlib>
 
+#include <unistd.h>
+
+#include "core/background_store.h"
 #include "core/build_index.h"
 #include "core/direct_mode.h"
 #include "core/prefetch.h"
@@ -25,16 +28,20 @@ namespace {
   std::exit(127);
 }
 
+// How long a lookup waits for a background store of its own key (ms).
+constexpr int kPendingStoreWaitMs = 30'000;
+
 struct Engine {
   ActionKind& kind;
   const Config& cfg;
   StatsEvent event;
   double t0 = now_ms();
+  double answered_ms = -1;  // when cargo got its answer, if before the event (a background store)
 
   void record(Outcome o, const std::string& reason = {}, double saved_ms = 0) {
     event.outcome = o;
     event.reason = reason;
-    event.kiln_ms = now_ms() - t0;
+    event.kiln_ms = (answered_ms >= 0 ? answered_ms : now_ms()) - t0;
     event.saved_ms = saved_ms;
     record_event(cfg.dir, event);
   }
@@ -73,6 +80,12 @@ struct Engine {
     // A local manifest shadows the remotes': on a miss, look again with their source sets merged in.
     if (found && !*found && stores.tiered() && stores.tiered()->refresh_manifests(merge_manifest_payload))
       found = lookup_entry(store, a.pre_key, a.anchors);
+    // The same action still being stored by a background store (a build started right after
+    // the one that compiled it): wait for it rather than compile it again.
+    if (found && !*found && wait_for_pending_store(cfg.dir, a.pre_key.hex(), kPendingStoreWaitMs)) {
+      debug("waited for a background store of " + a.name);
+      found = lookup_entry(store, a.pre_key, a.anchors);
+    }
     if (!found) {
       warn("store unreadable (" + found.error().message + "); running it");
     } else if (*found) {
@@ -92,11 +105,11 @@ struct Engine {
       }
       debug("hit not restorable, running it: " + restored.error().message);
     }
-    return miss(a, store);
+    return miss(a, stores);
   }
 
   // Runs the action traced, teeing its output to the caller as it arrives, and records it.
-  int miss(PreparedAction& a, Store& store) {
+  int miss(PreparedAction& a, StoreChain& stores) {
     auto executor = make_executor(cfg);
     if (!executor) fail_open(executor.error().message);
     // What the command, its plugins and the programs it starts read becomes part of the
@@ -125,34 +138,99 @@ struct Engine {
       kind.finish(a, result->exit_code);
       return result->exit_code;
     }
-    Result<RecordOutcome> rec = make_error("internal error");
+    Result<RecordPlan> plan = make_error("internal error");
     if (!trace) {
-      RecordOutcome untraced;
-      untraced.not_stored_reason = "untraced";
-      untraced.detail = trace.error().message;
-      rec = untraced;
+      RecordPlan untraced;
+      untraced.done = RecordOutcome{};
+      untraced.done->not_stored_reason = "untraced";
+      untraced.done->detail = trace.error().message;
+      plan = std::move(untraced);
     } else {
       try {
-        rec = kind.record(store, a, *result, start_ns, run_ms, *trace);
+        plan = kind.plan_record(stores.store(), a, *result, start_ns, run_ms, *trace);
+      } catch (const std::exception& e) {
+        plan = make_error(std::string("internal error: ") + e.what());
+      }
+    }
+    if (plan && !plan->done && plan->background_ok && background_store_enabled(cfg))
+      if (auto code = store_in_background(a, stores, *plan, *result)) return *code;
+    Result<RecordOutcome> rec = make_error("internal error");
+    if (!plan) {
+      rec = plan.error();
+    } else if (plan->done) {
+      rec = std::move(*plan->done);
+    } else {
+      try {
+        rec = plan->store(stores.store(), nullptr);
       } catch (const std::exception& e) {
         rec = make_error(std::string("internal error: ") + e.what());
       }
     }
+    report(a, rec, false);
+    kind.finish(a, result->exit_code);
+    return result->exit_code;
+  }
+
+  // Forks a background store (core/background_store.h) when a slot is free: the parent
+  // counts the miss and answers cargo with the exit code, the child stores it.
+  // nullopt: store in the foreground.
+  std::optional<int> store_in_background(PreparedAction& a, StoreChain& stores, RecordPlan& plan,
+                                         const ProcessResult& result) {
+    auto slot = claim_store_slot(cfg.dir, event.session, a.pre_key.hex(), background_store_slots());
+    if (!slot) return std::nullopt;
+    OutputSnapshot snapshot = OutputSnapshot::take(plan.outputs);
+    if (stores.tiered()) stores.tiered()->flush_stats();  // the child starts from zero
+    answered_ms = now_ms();
+    int wrapper_pid = ::getpid();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      become_background_store();
+      set_log_pid(wrapper_pid);
+      Result<RecordOutcome> rec = make_error("internal error");
+      try {
+        rec = plan.store(stores.store(), &snapshot);
+      } catch (const std::exception& e) {
+        rec = make_error(std::string("internal error: ") + e.what());
+      }
+      report(a, rec, true);
+      debug("background store of " + a.name + " took " + std::to_string(static_cast<int>(now_ms() - answered_ms)) +
+            " ms");
+      if (stores.tiered()) stores.tiered()->flush_stats();
+      std::_Exit(0);  // no destructors: nothing of the parent's (buffers, atexit) runs twice
+    }
+    ::close(slot->fd);  // the child holds the lock now (or, fork failed, nobody does)
+    if (pid < 0) {
+      answered_ms = -1;
+      return std::nullopt;
+    }
+    // The miss is counted now, so that a report need not wait for the store; the store
+    // amends it ("unstored") if it ends up not storing it.
+    record(Outcome::Miss);
+    debug("miss " + a.name + " " + a.label + " (storing in the background)");
+    stores.forget_at_exit();
+    kind.finish(a, result.exit_code);
+    return result.exit_code;
+  }
+
+  // Writes the stats event and log line of a recorded miss. `background`: a background
+  // store, whose wrapper counted the miss already — only a result it did not store is
+  // written, as an amendment ("unstored").
+  void report(const PreparedAction& a, const Result<RecordOutcome>& rec, bool background) {
     if (!rec) {
       if (first_store_warning_of_build(cfg.dir)) warn("cannot store the result (" + rec.error().message + ")");
-      record(Outcome::Miss, "store-failed");
+      record(background ? Outcome::Unstored : Outcome::Miss, "store-failed");
+      if (background) debug("unstored " + a.name + " store-failed: " + rec.error().message);
     } else if (!rec->stored) {
       if (rec->not_stored_reason == "untraced" && first_store_warning_of_build(cfg.dir))
         warn("not caching " + a.name + ": its inputs cannot be traced (" + rec->detail + ")");
-      debug("not-cached " + a.name + " " + rec->not_stored_reason + ": " + rec->detail);
-      record(Outcome::NotCached, rec->not_stored_reason);
+      debug((background ? "unstored " : "not-cached ") + a.name + " " + rec->not_stored_reason + ": " + rec->detail);
+      record(background ? Outcome::Unstored : Outcome::NotCached, rec->not_stored_reason);
     } else {
-      record(Outcome::Miss);
+      if (!background) record(Outcome::Miss);
       note_used_keys(rec->keys);
     }
-    if (!rec || rec->stored) debug("miss " + a.name + " " + a.label + (rec && rec->path_bound ? " path-bound" : ""));
-    kind.finish(a, result->exit_code);
-    return result->exit_code;
+    if (!background && (!rec || rec->stored))
+      debug("miss " + a.name + " " + a.label + (rec && rec->path_bound ? " path-bound" : ""));
   }
 };
 

@@ -9,11 +9,13 @@
 // A new kind implements ActionKind; a new place to run misses is an Executor (exec/).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
+#include "core/output_snapshot.h"
 #include "core/record.h"
 #include "exec/executor.h"
 #include "key/path_anchors.h"
@@ -36,6 +38,20 @@ struct PreparedAction {
   std::vector<std::string> key_lines;  // what the pre-key was made of, for KILN_LOG
 };
 
+/// How a successful miss gets stored (ActionKind::plan_record).
+struct RecordPlan {
+  /// Set: decided already (not stored, with the reason; or stored by a kind that stores in
+  /// one go), `store` is empty.
+  std::optional<RecordOutcome> done;
+  /// The rest — read, digest, write, upload the outputs —: now, or in a background store
+  /// (core/background_store.h) with the outputs' snapshot (outputs are then read through it).
+  std::function<Result<RecordOutcome>(Store&, const OutputSnapshot*)> store;
+  /// The files `store` reads as outputs.
+  std::vector<std::string> outputs;
+  /// True when `store` may run after cargo was answered (nothing moves the outputs).
+  bool background_ok = false;
+};
+
 /// One kind of action (see the file comment).
 class ActionKind {
  public:
@@ -51,10 +67,11 @@ class ActionKind {
   virtual Status restore(Store& store, const ActionResult& entry, const PreparedAction& action) = 0;
   /// A hit, after restore: writes the entry's stdout and stderr.
   virtual void replay(const ActionResult& entry, const PreparedAction& action) = 0;
-  /// A successful miss: stores its result. `trace` is what the tracer saw. Errors: the store
-  /// failed.
-  virtual Result<RecordOutcome> record(Store& store, const PreparedAction& action, const ProcessResult& result,
-                                       int64_t start_ns, int64_t run_ms, const TraceLog& trace) = 0;
+  /// A successful miss, first half: checks at once what decides whether it can be stored
+  /// (`trace` is what the tracer saw), and returns either that decision or the work that
+  /// stores it (RecordPlan). Errors: the store failed (a kind that stores in one go).
+  virtual Result<RecordPlan> plan_record(Store& store, const PreparedAction& action, const ProcessResult& result,
+                                         int64_t start_ns, int64_t run_ms, const TraceLog& trace) = 0;
   /// Called after a hit's replay or a miss's record (whether or not it was stored), with the
   /// exit code; kinds that leave something behind (a build-script launcher) do it here.
   virtual void finish(const PreparedAction& action, int exit_code) {}

@@ -2,6 +2,8 @@
 #include "action/rustc_action.h"
 
 #include <cstdlib>
+#include <memory>
+#include <variant>
 
 #include "action/build_script_action.h"
 #include "action/engine.h"
@@ -115,15 +117,29 @@ class RustcAction : public ActionKind {
 
   void replay(const ActionResult& entry, const PreparedAction& a) override { replay_output(entry, a.anchors); }
 
-  Result<RecordOutcome> record(Store& store, const PreparedAction& a, const ProcessResult& result, int64_t start_ns,
-                               int64_t run_ms, const TraceLog& trace) override {
-    return record_compilation(store, inv_, a.anchors, a.pre_key, result, start_ns, run_ms, &trace, sysroot_);
+  Result<RecordPlan> plan_record(Store&, const PreparedAction& a, const ProcessResult& result, int64_t start_ns,
+                                 int64_t run_ms, const TraceLog& trace) override {
+    auto checked = check_compilation(inv_, a.anchors, a.pre_key, result, start_ns, run_ms, &trace, sysroot_);
+    if (!checked) return checked.error();
+    RecordPlan plan;
+    if (auto* done = std::get_if<RecordOutcome>(&*checked)) {
+      plan.done = *done;
+      return plan;
+    }
+    auto pending = std::make_shared<PendingRecord>(std::move(std::get<PendingRecord>(*checked)));
+    plan.outputs = pending->outputs;
+    plan.store = [pending](Store& store, const OutputSnapshot* snapshot) {
+      return store_pending_record(store, std::move(*pending), snapshot);
+    };
+    // A compiled build script is moved aside for its launcher by finish(): stored first.
+    plan.background_ok = !is_launched_build_script();
+    return plan;
   }
 
   // A compiled build script: cargo will run the binary at its output path; a launcher there
   // makes that run a cached action.
   void finish(const PreparedAction& a, int exit_code) override {
-    if (exit_code != 0 || inv_.crate_name != "build_script_build" || !inv_.links()) return;
+    if (exit_code != 0 || !is_launched_build_script()) return;
     auto names = output_names(inv_);
     std::string binary = path_join(names.dir, names.stems.front());
     if (Status s = install_build_script_launcher(binary); !s) debug("no build-script launcher: " + s.error().message);
@@ -140,6 +156,8 @@ class RustcAction : public ActionKind {
       if (const char* dir = std::getenv("CARGO_MANIFEST_DIR"); dir && *dir) path = std::string(dir) + "/Cargo.toml";
     return cache_opted_out(cfg, {inv.crate_name, pkg ? pkg : ""}, path);
   }
+
+  bool is_launched_build_script() const { return inv_.crate_name == "build_script_build" && inv_.links(); }
 
   std::vector<std::string> command_;  // [workspace wrapper] rustc args…
   RustcInvocation inv_;

@@ -4,6 +4,7 @@
 //   prune    remove what was not used for a while (--older-than 7d)
 //   clear    remove every entry and blob (stats stay)
 //   verify   check every blob and entry, remove damaged ones; exit 1 when damage was found
+//   wait     wait for background stores (core/background_store.h) to finish
 //   __fill   (hidden) write N synthetic entries, for bench/store_scale.sh
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -14,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "config/config.h"
+#include "core/background_store.h"
 #include "store/local/eviction.h"
 #include "store/local/local_store.h"
 #include "store/local/size_counters.h"
@@ -34,6 +36,8 @@ struct CacheOptions {
   uint64_t fill_count = 0;
   size_t fill_blob_bytes = 4096;
   uint64_t fill_seed = 1;
+  int wait_timeout_s = 600;
+  CLI::App *wait = nullptr;
   CLI::App *du = nullptr, *ls = nullptr, *gc = nullptr, *prune = nullptr, *clear = nullptr, *verify = nullptr,
            *fill = nullptr;
 };
@@ -210,11 +214,22 @@ int cmd_verify(const Config& cfg, const CacheOptions& o) {
   return r.clean() ? 0 : 1;
 }
 
+int cmd_wait(const Config& cfg, const CacheOptions& o) {
+  StoreWait w = wait_for_background_stores(cfg.dir, "", o.wait_timeout_s * 1000);
+  if (w.still_running > 0) {
+    std::fprintf(stderr, "kiln cache wait: %d of %d background stores still running after %d s\n", w.still_running,
+                 w.pending, o.wait_timeout_s);
+    return 1;
+  }
+  if (w.pending > 0) std::printf("kiln cache wait: %d background stores finished in %.1f s\n", w.pending, w.waited_ms / 1000);
+  return 0;
+}
+
 }  // namespace
 
 CLI::App* add_cache_command(CLI::App& app) {
   CacheOptions& o = options();
-  auto* cache = app.add_subcommand("cache", "Look after the local store (KILN_DIR): du, ls, gc, prune, clear, verify");
+  auto* cache = app.add_subcommand("cache", "Look after the local store (KILN_DIR): du, ls, gc, prune, clear, verify, wait");
   cache->require_subcommand(1);
   o.du = cache->add_subcommand("du", "Size and entries of the store, by crate");
   o.du->add_flag("--json", o.json, "Machine-readable output");
@@ -229,6 +244,8 @@ CLI::App* add_cache_command(CLI::App& app) {
   o.clear = cache->add_subcommand("clear", "Remove every entry and blob (statistics stay)");
   o.verify = cache->add_subcommand("verify", "Check every blob and entry; remove damaged ones; exit 1 if any");
   o.verify->add_flag("--json", o.json, "Machine-readable output");
+  o.wait = cache->add_subcommand("wait", "Wait until results being stored in the background are stored");
+  o.wait->add_option("--timeout", o.wait_timeout_s, "Give up after this many seconds (exit 1)");
   o.fill = cache->add_subcommand("__fill", "Write N synthetic entries (benchmarks)");
   o.fill->group("");  // hidden
   o.fill->add_option("count", o.fill_count, "Number of entries")->required();
@@ -243,6 +260,7 @@ int run_cache_command(CLI::App& /*cache*/) {
   if (o.du->parsed()) return cmd_du(cfg, o);
   if (o.ls->parsed()) return cmd_ls(cfg, o);
   if (o.verify->parsed()) return cmd_verify(cfg, o);
+  if (o.wait->parsed()) return cmd_wait(cfg, o);
   if (o.gc->parsed()) {
     uint64_t cap = cfg.cache_size_bytes;
     if (!o.max_size.empty()) {

@@ -1,9 +1,10 @@
 // `cargo kiln …`: a cargo subcommand (cargo finds `cargo-kiln` on PATH and runs it with
 // "kiln" as the first argument; https://doc.rust-lang.org/cargo/reference/external-tools.html).
-// Sets RUSTC_WRAPPER to kiln, turns incremental compilation off unless the user chose
-// (incremental outputs are not reproducible and cannot be cached), tags this build's stats
-// with a session id, runs cargo, and prints a one-line summary of this build. With remote
-// stores it also keeps the build index (core/build_index.h): fetched beside cargo
+// Sets RUSTC_WRAPPER to kiln, tags this build's stats with a session id, runs cargo, waits
+// for the misses still being stored in the background (core/background_store.h), and prints a
+// one-line summary of this build. Incremental compilation is cargo's choice, as without kiln
+// (on for workspace members in the dev profile; docs/cache-key.md says how those are cached).
+// With remote stores it also keeps the build index (core/build_index.h): fetched beside cargo
 // (core/prefetch.h), written after it ends.
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "config/config.h"
+#include "core/background_store.h"
 #include "core/build_index.h"
 #include "core/prefetch.h"
 #include "rustc/toolchain.h"
@@ -35,6 +37,9 @@ std::string self_path() {
 }
 
 namespace {
+
+// How long `cargo kiln` waits for its background stores after cargo ended (ms).
+constexpr int kStoreWaitMs = 120'000;
 
 // An empty file under $TMPDIR (or /tmp) named "<stem>.XXXXXX"; "" when it cannot be made.
 std::string make_temp_file(const std::string& stem) {
@@ -72,7 +77,6 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
   std::string session = std::to_string(::getpid()) + "-" +
                         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
   ::setenv("RUSTC_WRAPPER", self_path().c_str(), 1);
-  if (!std::getenv("CARGO_INCREMENTAL")) ::setenv("CARGO_INCREMENTAL", "0", 1);
   ::setenv(kSessionVar, session.c_str(), 1);
   const char* cargo_env = std::getenv("CARGO");
   std::vector<std::string> argv = {cargo_env && *cargo_env ? cargo_env : "cargo"};
@@ -119,6 +123,16 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
 
   if (toolchain_probe.joinable()) toolchain_probe.join();
   auto result = run_process(argv, [](int fd, std::string_view chunk) { write_all(fd, chunk); });
+  // The build's last misses may still be storing. Their stats are counted already; with
+  // remotes, the build index below needs their keys.
+  if (!pre_cfg.disabled && !index_file.empty()) {
+    StoreWait w = wait_for_background_stores(pre_cfg.dir, session, kStoreWaitMs);
+    if (w.pending > 0) debug("waited " + std::to_string(static_cast<int>(w.waited_ms)) + " ms for " +
+                             std::to_string(w.pending) + " background stores");
+    if (w.still_running > 0)
+      warn(std::to_string(w.still_running) + " results still being stored after " +
+           std::to_string(kStoreWaitMs / 1000) + " s; they finish in the background");
+  }
   if (prefetch) {
     ::unsetenv(kPrefetchDirVar);
     PrefetchReport p = prefetch->finish();

@@ -188,6 +188,19 @@ Status apply_sandbox(Config& c, const RawValue& v, const Layer&) {
   return {};
 }
 
+Status apply_background_store(Config& c, const RawValue& v, const Layer&) {
+  if (v.kind == RawValue::Bool) {
+    c.background_store = v.b ? "on" : "off";
+    return {};
+  }
+  std::string t = v.kind == RawValue::Str ? lower(v.s) : "";
+  if (t == "1" || t == "true" || t == "yes") t = "on";
+  if (t == "0" || t == "false" || t == "no") t = "off";
+  if (t != "auto" && t != "on" && t != "off") return make_error("expected \"auto\", \"on\" or \"off\"");
+  c.background_store = t;
+  return {};
+}
+
 Status apply_ca_bundle(Config& c, const RawValue& v, const Layer& l) {
   auto p = as_path(v, l);
   if (!p) return p.error();
@@ -249,6 +262,13 @@ const std::vector<KeyDef>& key_defs() {
         "private /tmp (\"strict\"). A sandbox that cannot start stops the build with the reason. "
         "Keys do not depend on it."},
        apply_sandbox},
+      {{"background_store", "KILN_BACKGROUND_STORE", "\"auto\", \"on\" or \"off\"", "auto",
+        "Store a miss's outputs (compress, digest, write, upload) in a background process, so "
+        "that cargo goes on as soon as rustc has finished. \"auto\": under `cargo kiln`, which "
+        "waits for its stores before it reports; a bare RUSTC_WRAPPER=kiln stores before it "
+        "returns, so a script that copies the store afterwards finds everything. \"on\" "
+        "everywhere (then `kiln cache wait` waits for pending stores), \"off\" nowhere."},
+       apply_background_store},
       {{"remote_ca_bundle", "KILN_REMOTE_CA_BUNDLE", "path (PEM)", "$CURL_CA_BUNDLE, else $SSL_CERT_FILE, else the system's",
         "CA certificates that https remotes must chain to (e.g. a private registry's CA)."},
        apply_ca_bundle},
@@ -530,6 +550,7 @@ std::string config_value_text(const Config& c, const std::string& key) {
   if (key == "remote_ca_bundle") return toml_string(c.remote_ca_bundle);
   if (key == "executor") return toml_string(c.executor);
   if (key == "sandbox") return toml_string(c.sandbox);
+  if (key == "background_store") return toml_string(c.background_store);
   if (key == "no_cache") {
     std::string out = "[";
     for (size_t i = 0; i < c.no_cache.size(); ++i) out += (i ? ", " : "") + toml_string(c.no_cache[i]);

@@ -88,27 +88,34 @@ bool env_used_only_as_include_path(const std::string& name, const std::vector<st
   return uses > 0 && uses == include_uses;
 }
 
-Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& inv, const PathAnchors& anchors,
-                                         const Digest& pre_key, const ProcessResult& result, int64_t start_ns,
-                                         int64_t compile_ms, const TraceLog* trace, const std::string& sysroot) {
+std::vector<std::string> compilation_outputs(const RustcInvocation& inv, int64_t start_ns) {
+  return collect_outputs(inv, start_ns - 2'000'000'000);
+}
+
+using Checked = std::variant<RecordOutcome, PendingRecord>;
+
+Result<std::variant<RecordOutcome, PendingRecord>> check_compilation(const RustcInvocation& inv,
+                                                                     const PathAnchors& anchors, const Digest& pre_key,
+                                                                     const ProcessResult& result, int64_t start_ns,
+                                                                     int64_t compile_ms, const TraceLog* trace,
+                                                                     const std::string& sysroot) {
   RecordOutcome out;
   std::string dep_path = dep_info_path(inv);
   auto dep_text = read_file(dep_path);
   if (!dep_text) {
     out.not_stored_reason = "no-dep-info";
-    return out;
+    return Checked(std::move(out));
   }
   auto dep = parse_dep_info(*dep_text);
   if (!dep) {
     out.not_stored_reason = "bad-dep-info";
-    return out;
+    return Checked(std::move(out));
   }
-  auto outputs = collect_outputs(inv, start_ns - 2'000'000'000);
+  auto outputs = compilation_outputs(inv, start_ns);
   if (std::find(outputs.begin(), outputs.end(), dep_path) == outputs.end()) {
     out.not_stored_reason = "no-dep-info";
-    return out;
+    return Checked(std::move(out));
   }
-
   std::optional<TracedInputs> traced;
   if (trace) {
     TraceContext ctx = trace_context_for(anchors, sysroot);
@@ -124,7 +131,7 @@ Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& in
       debug("not stored: " + traced->untraceable);
       out.not_stored_reason = "untraced";
       out.detail = traced->untraceable;
-      return out;
+      return Checked(std::move(out));
     }
     if (debug_enabled()) {
       std::string env;
@@ -146,7 +153,7 @@ Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& in
     debug("not stored: " + sets.error().message);
     out.not_stored_reason = "source-changed";
     out.detail = sets.error().message;
-    return out;
+    return Checked(std::move(out));
   }
   auto& [source_set, manifest_set] = *sets;
   Digest full_key = compute_full_key(pre_key, source_set);
@@ -192,29 +199,60 @@ Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& in
   entry.meta.compile_ms = compile_ms;
   entry.meta.created_unix = static_cast<int64_t>(std::time(nullptr));
 
-  for (const auto& path : outputs) {
-    auto content = read_file(path);
+  entry.exit_code = result.exit_code;
+  entry.stdout_raw = anchors.portable_text(result.stdout_data);
+  entry.stderr_raw = anchors.portable_text(result.stderr_data);
+
+  PendingRecord p;
+  p.out = std::move(out);
+  p.outputs = std::move(outputs);
+  p.dep_path = dep_path;
+  p.anchors = anchors;
+  p.pre_key = pre_key;
+  p.full_key = full_key;
+  p.manifest_set = std::move(manifest_set);
+  p.entry = std::move(entry);
+  return Checked(std::move(p));
+}
+
+Result<RecordOutcome> store_pending_record(Store& store, PendingRecord p, const OutputSnapshot* snapshot) {
+  RecordOutcome& out = p.out;
+  std::vector<std::string> scan = p.anchors.scan_dirs();
+  for (const auto& path : p.outputs) {
+    auto content = read_output(snapshot, path);
+    if (!content && snapshot) {
+      out.not_stored_reason = "output-changed";
+      out.detail = content.error().message;
+      debug("not stored: " + content.error().message);
+      return out;
+    }
     if (!content) return content.error();
-    auto st = stat_file(path);
-    bool is_dep_info = path == dep_path;
+    auto st = stat_output(snapshot, path);
+    bool is_dep_info = path == p.dep_path;
     if (is_dep_info) {
-      *content = anchors.portable_text(*content);
+      *content = p.anchors.portable_text(*content);
     } else if (!out.path_bound && contains_any_dir(*content, scan)) {
       out.path_bound = true;
       debug("path-bound output: " + path);
     }
     Digest d = sha256(*content);
     if (auto s = store.put_blob(d, *content); !s) return s.error();
-    if (!is_dep_info) remember_file_digest(path, d);
+    if (!is_dep_info && !snapshot) remember_file_digest(path, d);
     out.bytes += content->size();
-    entry.output_files.push_back(
-        {anchors.portable_path(path), d, static_cast<int64_t>(content->size()), st && (st->mode & S_IXUSR)});
+    p.entry.output_files.push_back(
+        {p.anchors.portable_path(path), d, static_cast<int64_t>(content->size()), st && (st->mode & S_IXUSR)});
   }
-  entry.exit_code = result.exit_code;
-  entry.stdout_raw = anchors.portable_text(result.stdout_data);
-  entry.stderr_raw = anchors.portable_text(result.stderr_data);
+  return store_result(store, p.pre_key, p.full_key, std::move(p.manifest_set), std::move(p.entry), p.anchors,
+                      std::move(out));
+}
 
-  return store_result(store, pre_key, full_key, std::move(manifest_set), std::move(entry), anchors, std::move(out));
+Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& inv, const PathAnchors& anchors,
+                                         const Digest& pre_key, const ProcessResult& result, int64_t start_ns,
+                                         int64_t compile_ms, const TraceLog* trace, const std::string& sysroot) {
+  auto checked = check_compilation(inv, anchors, pre_key, result, start_ns, compile_ms, trace, sysroot);
+  if (!checked) return checked.error();
+  if (auto* done = std::get_if<RecordOutcome>(&*checked)) return *done;
+  return store_pending_record(store, std::move(std::get<PendingRecord>(*checked)), nullptr);
 }
 
 }  // namespace kiln

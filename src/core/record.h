@@ -5,11 +5,15 @@
 #pragma once
 
 #include <string>
+#include <variant>
+#include <vector>
 
+#include "core/output_snapshot.h"
 #include "key/action_key.h"
 #include "key/path_anchors.h"
 #include "key/source_manifest.h"
 #include "rustc/invocation.h"
+#include "store/action_result.h"
 #include "store/store.h"
 #include "trace/trace_log.h"
 #include "util/process.h"
@@ -26,15 +30,44 @@ struct RecordOutcome {
   std::vector<Digest> keys;  // action entries written (result or redirect + path-bound, manifest)
 };
 
-/// Records a finished compilation. `trace` is what the run's tracer recorded (nullptr: the
-/// run was not traced, and only dep-info's inputs are known — tests use this); `sysroot` is
-/// the toolchain's, whose files the toolchain identity covers. A trace that cannot be trusted
-/// leaves the compilation unstored ("untraced"). Errors: the store failed (full disk,
-/// read-only…).
+/// A compilation that passed every check and is ready to be stored: what the second half of
+/// recording needs (the outputs are read, scanned for machine paths, digested and written).
+struct PendingRecord {
+  RecordOutcome out;                 // path_bound from the environment checks so far
+  std::vector<std::string> outputs;  // absolute paths, sorted, dep-info and side outputs included
+  std::string dep_path;
+  PathAnchors anchors;
+  Digest pre_key, full_key;
+  ManifestSet manifest_set;
+  ActionResult entry;  // meta, exit code, stdout/stderr; output_files filled when stored
+};
+
+/// Records a finished compilation, in two halves:
+///   check_compilation — at once, while cargo waits: reads the dep-info, classifies the trace
+///     (`trace`: what the run's tracer recorded; nullptr: not traced, only dep-info's inputs
+///     are known — tests use this), digests the inputs and checks that none changed during the
+///     compilation, decides path-boundness by environment. Returns a RecordOutcome when the
+///     compilation is not stored ("untraced", "source-changed", "no-dep-info"…), else the
+///     PendingRecord. `sysroot` is the toolchain's, whose files the toolchain identity covers.
+///   store_pending_record — now or in a background store (core/background_store.h): reads
+///     the outputs (through `snapshot` when given: one that changed since the compilation ended
+///     leaves it unstored, "output-changed", and no digest note is written to the outputs),
+///     scans them for machine paths, puts blobs then the entry.
+/// record_compilation does both. Errors: the store failed (full disk, read-only…).
+Result<std::variant<RecordOutcome, PendingRecord>> check_compilation(const RustcInvocation& inv,
+                                                                     const PathAnchors& anchors, const Digest& pre_key,
+                                                                     const ProcessResult& result, int64_t start_ns,
+                                                                     int64_t compile_ms, const TraceLog* trace = nullptr,
+                                                                     const std::string& sysroot = {});
+Result<RecordOutcome> store_pending_record(Store& store, PendingRecord record, const OutputSnapshot* snapshot);
 Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& inv, const PathAnchors& anchors,
                                          const Digest& pre_key, const ProcessResult& result, int64_t start_ns,
                                          int64_t compile_ms, const TraceLog* trace = nullptr,
                                          const std::string& sysroot = {});
+
+/// The output files of a compilation that started at `start_ns` (wall ns), as check_compilation
+/// collects them (before the trace's side outputs).
+std::vector<std::string> compilation_outputs(const RustcInvocation& inv, int64_t start_ns);
 
 /// True when every use of `env!("NAME")` in `sources` (Rust files' text) is the first
 /// argument of `concat!` inside `include!`, `include_str!` or `include_bytes!`: the value

@@ -125,6 +125,10 @@ Result<std::pair<SourceSet, ManifestSet>> source_set_from_dep_info(const DepInfo
     }
     auto d = file_digest(abs, is_build_output(anchors, abs));
     if (!d) return d.error();
+    // The digest must be of the content the identity stands for: a file replaced while it was
+    // hashed (an editor saving, the next build writing an extern) is not stored with either.
+    if (auto after = stat_file(abs); !after || !(same_identity(*after, *st) || changed_only_by_note(abs, *st, *after)))
+      return make_error("source changed while it was hashed: " + abs);
     std::string portable = anchors.portable_path(raw);
     ss.files.push_back({portable, *d});
     ms.files.push_back({portable, st->size, st->mtime_ns, *d, st->ctime_ns, st->inode});

@@ -24,6 +24,7 @@ const char* outcome_name(Outcome o) {
     case Outcome::Miss: return "miss";
     case Outcome::NotCached: return "not_cached";
     case Outcome::Error: return "error";
+    case Outcome::Unstored: return "unstored";
   }
   return "?";
 }

@@ -15,8 +15,10 @@
 
 namespace kiln {
 
-/// What happened to one rustc invocation.
-enum class Outcome { DirectHit, Hit, Miss, NotCached, Error };
+/// What happened to one rustc invocation. Unstored amends an earlier Miss of the same
+/// action: its background store (core/background_store.h) did not store it, for `reason` —
+/// folded as one miss less and one not-cached more.
+enum class Outcome { DirectHit, Hit, Miss, NotCached, Error, Unstored };
 
 /// One invocation's record.
 struct StatsEvent {
@@ -47,7 +49,8 @@ void record_eviction(const std::string& dir, uint64_t files, uint64_t bytes);
 struct StatsSummary {
   uint64_t hits = 0;         // all hits (direct hits included)
   uint64_t direct_hits = 0;  // hits that started no rustc
-  uint64_t misses = 0;
+  uint64_t misses = 0;      // rustc ran, and the result was stored (or its store failed)
+  uint64_t unstored = 0;    // "unstored" amendments, already taken off `misses` by summary()
   uint64_t errors = 0;
   std::map<std::string, uint64_t> not_cached;            // reason → count
   std::map<std::string, std::pair<uint64_t, uint64_t>> by_crate_type;  // → (hits, misses)

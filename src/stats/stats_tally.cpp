@@ -106,6 +106,9 @@ bool StatsTally::add_line(std::string_view line, const std::optional<std::string
       ++sum_.by_crate_type[ct].second;
     } else if (o == "not_cached") {
       ++sum_.not_cached[std::string(f[4])];
+    } else if (o == "unstored") {  // a background store amends the miss its wrapper counted
+      ++sum_.unstored;               // (the miss may be in another tally: subtracted in summary())
+      ++sum_.not_cached[std::string(f[4])];
     } else if (o == "error") {
       ++sum_.errors;
       ++sum_.error_reasons[std::string(f[4])];
@@ -159,6 +162,7 @@ void StatsTally::merge(const StatsTally& o) {
   sum_.hits += o.sum_.hits;
   sum_.direct_hits += o.sum_.direct_hits;
   sum_.misses += o.sum_.misses;
+  sum_.unstored += o.sum_.unstored;
   sum_.errors += o.sum_.errors;
   for (const auto& [k, v] : o.sum_.not_cached) sum_.not_cached[k] += v;
   for (const auto& [k, v] : o.sum_.by_crate_type) {
@@ -205,6 +209,7 @@ void StatsTally::merge(const StatsTally& o) {
 
 StatsSummary StatsTally::summary() const {
   StatsSummary s = sum_;
+  s.misses -= std::min(s.misses, s.unstored);
   std::vector<std::pair<double, double>> samples;  // (ms, weight)
   double w = reservoir_.empty() ? 0.0 : static_cast<double>(seen_) / static_cast<double>(reservoir_.size());
   for (double v : reservoir_) samples.emplace_back(v, w);
@@ -231,6 +236,7 @@ nlohmann::json StatsTally::to_json() const {
   j["hits"] = sum_.hits;
   j["direct_hits"] = sum_.direct_hits;
   j["misses"] = sum_.misses;
+  j["unstored"] = sum_.unstored;
   j["errors"] = sum_.errors;
   j["not_cached"] = u64_map(sum_.not_cached);
   j["error_reasons"] = u64_map(sum_.error_reasons);
@@ -255,6 +261,7 @@ StatsTally StatsTally::from_json(const nlohmann::json& j, size_t capacity) {
   t.sum_.hits = u64(j, "hits");
   t.sum_.direct_hits = u64(j, "direct_hits");
   t.sum_.misses = u64(j, "misses");
+  t.sum_.unstored = u64(j, "unstored");
   t.sum_.errors = u64(j, "errors");
   if (auto it = j.find("not_cached"); it != j.end()) read_u64_map(*it, t.sum_.not_cached);
   if (auto it = j.find("error_reasons"); it != j.end()) read_u64_map(*it, t.sum_.error_reasons);

@@ -1,6 +1,7 @@
 // Summing stats lines: the event line format, and a tally that can be stored (JSON) and
 // merged. Line format (tab-separated, one line per record, written by stats.cpp):
 //   e <session> <outcome> <crate type> <reason> <kiln ms> <saved ms>     one invocation
+//     (outcome "unstored": a background store did not store the miss counted before it)
 //   s <store> <hits> <misses> <errors> <timeouts> <bytes down> <bytes up> a remote's counters
 //   c <n>                                                                 corrupt files found
 //   v <files> <bytes>                                                     files evicted

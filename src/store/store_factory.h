@@ -26,6 +26,14 @@ class StoreChain {
   Store& store() { return tiered_ ? static_cast<Store&>(*tiered_) : *local_; }
   /// The TieredStore, or nullptr without remotes.
   TieredStore* tiered() { return tiered_.get(); }
+  /// Forgets the stores without destroying them, for a process that forked a background
+  /// store (core/background_store.h): the child now owns the remote connections they share,
+  /// and closing them here (a TLS close_notify) would break its uploads. The process is about
+  /// to exit; its counters must have been flushed before the fork.
+  void forget_at_exit() {
+    (void)local_.release();
+    (void)tiered_.release();
+  }
 
  private:
   std::unique_ptr<LocalStore> local_;

@@ -31,6 +31,12 @@ void warn(std::string_view message) {
   (void)r;
 }
 
+namespace {
+int g_log_pid = 0;  // 0: this process's pid
+}  // namespace
+
+void set_log_pid(int pid) { g_log_pid = pid; }
+
 bool debug_enabled() {
   static const bool on = std::getenv("KILN_LOG") != nullptr;
   return on;
@@ -41,7 +47,7 @@ void debug(std::string_view message) {
   const char* path = std::getenv("KILN_LOG");
   int fd = ::open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return;
-  std::string line = "[" + std::to_string(::getpid()) + "] ";
+  std::string line = "[" + std::to_string(g_log_pid ? g_log_pid : ::getpid()) + "] ";
   line += message;
   line += '\n';
   ssize_t r = ::write(fd, line.data(), line.size());

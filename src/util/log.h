@@ -16,4 +16,8 @@ void debug(std::string_view message);
 /// True when $KILN_LOG is set.
 bool debug_enabled();
 
+/// Debug lines of this process carry `pid` instead of its own: a background store forked from
+/// a wrapper logs as the wrapper, so that a log reads as one line of events per action.
+void set_log_pid(int pid);
+
 }  // namespace kiln

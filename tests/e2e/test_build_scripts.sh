@@ -27,7 +27,7 @@ expect_runs() {
 # expect_same_program TAG PROFILE_DIR: the app built by kiln prints what plain cargo's prints.
 expect_same_program() {
   local tag=$1 dir=${2:-debug} plain_target="$E2E_TMP/plain-target"
-  env -u RUSTC_WRAPPER CARGO_INCREMENTAL=0 CARGO_TARGET_DIR="$plain_target" cargo build -q ${PLAIN_ARGS:-} $([ "$dir" = release ] && echo --release) ||
+  env -u RUSTC_WRAPPER CARGO_TARGET_DIR="$plain_target" cargo build -q ${PLAIN_ARGS:-} $([ "$dir" = release ] && echo --release) ||
     fail "$tag: plain cargo build"
   "$plain_target/$dir/bsapp" >"$E2E_TMP/$tag.plain"
   "$CARGO_TARGET_DIR/$dir/bsapp" >"$E2E_TMP/$tag.kiln" || fail "$tag: kiln's program failed"
@@ -98,7 +98,7 @@ expect_same_program back
 
 # The same through plain RUSTC_WRAPPER=kiln (no `cargo kiln`): the runs hit.
 cargo clean -q
-kiln_run wrapper env RUSTC_WRAPPER=kiln CARGO_INCREMENTAL=0 cargo build || fail "RUSTC_WRAPPER=kiln build"
+kiln_run wrapper env RUSTC_WRAPPER=kiln cargo build || fail "RUSTC_WRAPPER=kiln build"
 expect_runs wrapper hit "$all" "RUSTC_WRAPPER=kiln cargo build: every cached run hits"
 expect_same_program wrapper
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Incremental compilations are cached (CARGO_INCREMENTAL=1, as plain `cargo build` does for
-# workspace members in the dev profile): the incremental dir is rustc's own cache, neither an
-# input nor an output; the key says "incremental". A member compiled incrementally hits after
+# Incremental compilations are cached (cargo's default under `cargo kiln`, as with plain
+# `cargo build`: workspace members in the dev profile): the incremental dir is rustc's own
+# cache, neither an input nor an output; the key says "incremental". Their misses are stored
+# in the background. A member compiled incrementally hits after
 # `cargo clean` and in a second checkout; editing it misses exactly it and its dependents; the
 # programs behave as plain cargo's.
 source "$(dirname "$0")/lib.sh"
@@ -10,7 +11,8 @@ e2e_init
 ws="$E2E_TMP/ws"
 e2e_copy_fixture workspace "$ws"
 cd "$ws"
-export CARGO_TARGET_DIR="$E2E_TMP/target" CARGO_INCREMENTAL=1
+export CARGO_TARGET_DIR="$E2E_TMP/target"
+unset CARGO_INCREMENTAL
 
 # same_program TAG: the app kiln built prints what plain cargo's (incremental too) prints.
 same_program() {
@@ -47,3 +49,20 @@ sed -i 's/format!("{} ({})", TEXT.trim(), who())/format!("{} <{}>", TEXT.trim(),
 kiln_cargo edit-lib build || fail "build after editing a lib"
 expect_misses_exactly edit-lib "greet:greet:lib app:app:bin" "editing a member lib misses it and the bin"
 same_program edit-lib
+
+# The cold build's misses were stored by background stores (cargo kiln's default).
+expect_file_contains "$E2E_TMP/cold.log" "(storing in the background)" "cargo kiln stores misses in the background"
+
+# The same loop for `cargo kiln check` and `cargo kiln clippy` (rmeta-only compilations;
+# clippy-driver as the workspace wrapper): after cargo clean they hit, an edit misses the
+# edited crate and its dependents only.
+for tool in check clippy; do
+  cargo clean -q
+  kiln_cargo "$tool-cold" "$tool" || fail "cargo kiln $tool"
+  cargo clean -q
+  kiln_cargo "$tool-warm" "$tool" || fail "cargo kiln $tool after cargo clean"
+  expect_all_hits "$tool-warm" "cargo kiln $tool after cargo clean"
+  echo "// $tool edit" >>crates/greet/src/lib.rs
+  kiln_cargo "$tool-edit" "$tool" || fail "cargo kiln $tool after an edit"
+  expect_misses_exactly "$tool-edit" "greet:greet:lib app:app:bin" "cargo kiln $tool: an edit misses the lib and the bin"
+done

@@ -3,6 +3,10 @@
 # small workspace run at once against one store — cold, then again from scratch (hits while
 # others write). Every build succeeds, the four binaries and rlibs are byte-identical (kiln
 # remaps the checkout path), the second round is all hits, and `kiln cache verify` is clean.
+# Then the same with background stores (KILN_BACKGROUND_STORE=on, a fresh store): the warm
+# round starts the moment the cold one's builds end, while their stores are still running,
+# and must still be all hits (a lookup waits for a running store of its own action) with
+# the same outputs.
 set -euo pipefail
 : "${KILN_BIN:?}"
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -19,7 +23,11 @@ for i in 2 3 4; do cp -a "$work/c1" "$work/c$i"; done
 
 count() { grep -c "^\[[0-9]*\] $1 " "$2" || true; }
 
-for round in cold warm; do
+for round in cold warm bg-cold bg-warm; do
+  case $round in
+    bg-*) export KILN_DIR="$work/store-bg" KILN_BACKGROUND_STORE=on ;;
+    *) export KILN_DIR="$work/store" KILN_BACKGROUND_STORE=off ;;
+  esac
   pids=()
   for i in 1 2 3 4; do
     rm -rf "$work/c$i/target"
@@ -40,10 +48,18 @@ for round in cold warm; do
     hits=$((hits + $(count hit "$work/$round.$i.log")))
     misses=$((misses + $(count miss "$work/$round.$i.log")))
   done
-  echo "$round: 4 builds, $hits hits, $misses misses, identical outputs"
+  waits=$(cat "$work/$round".*.log | grep -c "waited for a background store" || true)
+  echo "$round: 4 builds, $hits hits, $misses misses, identical outputs ($waits lookups waited for a running store)"
+  case $round in
+    *warm)
+      [ "$misses" -eq 0 ] || { echo "FAIL: the $round round missed"; exit 1; }
+      [ "$hits" -eq 24 ] || { echo "FAIL: expected 24 hits (6 crates x 4) in the $round round, got $hits"; exit 1; }
+      ;;
+  esac
 done
-[ "$misses" -eq 0 ] || { echo "FAIL: the warm round missed"; exit 1; }
-[ "$hits" -eq 24 ] || { echo "FAIL: expected 24 hits (6 crates x 4) in the warm round, got $hits"; exit 1; }
-"$KILN_BIN" cache verify || { echo "FAIL: verify after concurrent builds"; exit 1; }
+"$KILN_BIN" cache wait --timeout 120 || { echo "FAIL: background stores did not finish"; exit 1; }
+for store in "$work/store" "$work/store-bg"; do
+  KILN_DIR=$store "$KILN_BIN" cache verify || { echo "FAIL: verify after concurrent builds ($store)"; exit 1; }
+done
 "$work/c1/target/debug/app" >/dev/null
 echo "1 passed, 0 failed"

@@ -4,17 +4,20 @@
 # from the store), a touched source (a hit), or new code in a library (a miss, then stored);
 # about half the wrappers of a round are victims, killed at a random moment of their life
 # ("any") or while they look up, restore outputs or store a result ("store"), their rustc
-# killed too or left running as an orphan. Afterwards `kiln cache verify` finds no damage, no
+# killed too or left running as an orphan; or ("background", KILN_BACKGROUND_STORE=on) about
+# half the background stores (core/background_store.h, "kiln-store" processes, no longer
+# cargo's descendants once their wrapper returned) are killed as soon as seen, or 0–5 or 0–50
+# ms into their life, while the next wrappers of the build may already be looking up their entries. Afterwards `kiln cache verify` finds no damage, no
 # temp file of a killed writer is left (verify removes them; none is ever read as an entry),
 # and the next build — in the same target dir, then from scratch — produces outputs
 # byte-identical to a clean build's.
-# Rounds: KILN_CRASH_ROUNDS, else 50 with KILN_LONG_TESTS=1, else 6.
+# Rounds (the modes in turn): KILN_CRASH_ROUNDS, else 50 with KILN_LONG_TESTS=1, else 9.
 set -euo pipefail
 : "${KILN_BIN:?}"
 export PATH="$HOME/.cargo/bin:$PATH"
 if [ -n "${KILN_CRASH_ROUNDS:-}" ]; then rounds=$KILN_CRASH_ROUNDS
 elif [ "${KILN_LONG_TESTS:-}" = 1 ]; then rounds=50
-else rounds=6; fi
+else rounds=9; fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -31,7 +34,8 @@ source "$(dirname "$0")/store_test_lib.sh"
 # "store" — as soon as it is seen without a rustc child after having had one (it is storing
 # the result), or, if it never had one (a hit: looking up, restoring outputs), after a random
 # 0–15 ms. KILL_CHILDREN=1: its rustc children die too, else rustc runs on as an orphan.
-# Waits for CMD and for every process it saw to end, then prints how many wrappers it killed.
+# MODE "background": background stores are the victims instead (see the file comment).
+# Waits for CMD and for every process it saw to end, then prints how many it killed.
 killer() {
   python3 - "$kiln_real" "$@" <<'PY'
 import os, random, subprocess, sys, time
@@ -65,6 +69,22 @@ def descendants(kids, p):
             queue.append(c)
     return out
 
+def background_stores():
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/comm") as f:
+                if f.read().strip() != "kiln-store":
+                    continue
+            if os.readlink(f"/proc/{d}/exe") != kiln:
+                continue
+        except OSError:
+            continue
+        out.append(int(d))
+    return out
+
 def kill(p):
     try:
         os.kill(p, 9)
@@ -77,9 +97,25 @@ wrappers = {} # (pid, start) → {"victim", "first", "delay", "had_child"}
 killed = 0
 while True:
     kids, start = scan()
-    if root not in start:
+    stores = background_stores() if mode == "background" else []
+    if root not in start and not stores:  # background stores may outlive cargo
         break
     now = time.monotonic()
+    if mode == "background":
+        for p in stores:
+            if p not in start:
+                continue
+            seen[p] = start[p]
+            key = (p, start[p])
+            if key not in wrappers:
+                wrappers[key] = {"victim": random.random() < 0.5, "first": now, "done": False,
+                                 "delay": random.uniform(0, random.choice([0.0, 0.005, 0.05]))}
+            w = wrappers[key]
+            if w["victim"] and not w["done"] and now - w["first"] >= w["delay"]:
+                killed += kill(p)
+                w["done"] = True
+        time.sleep(0.001)
+        continue
     for p in descendants(kids, root):
         seen[p] = start[p]
         key = (p, start[p])
@@ -128,7 +164,7 @@ for p, st in seen.items():
             break
         time.sleep(0.05)
 if os.environ.get("KILN_TEST_VERBOSE"):
-    print('killer: %d wrappers seen, %d processes' % (sum(w['kiln'] for w in wrappers.values()), len(seen)), file=sys.stderr)
+    print('killer: %d kiln processes seen, %d processes' % (sum(w.get('kiln', True) for w in wrappers.values()), len(seen)), file=sys.stderr)
 print(killed)
 PY
 }
@@ -143,16 +179,20 @@ rm -rf target
 killed=0
 for ((round = 1; round <= rounds; round++)); do
   lib=l$((RANDOM % 5 + 1))
+  modes=(any store background)
+  mode=${modes[round % 3]}
   change=$((RANDOM % 4))
+  [ "$mode" = background ] && change=3  # misses: something to store in the background
   case $change in
     0 | 1) rm -rf target ;;                                                     # everything: hits
     2) touch "$lib/src/lib.rs" ;;                                               # same code: a hit
     3) echo "pub const ROUND_$round: u32 = $round;" >>"$lib/src/lib.rs" ;;      # new code: a miss
   esac
-  modes=(any store)
-  mode=${modes[RANDOM % 2]}
   kill_children=$((RANDOM % 2))
-  n=$(ROUND_OUT="$work/round.out" killer "$mode" "$kill_children" cargo build -q --keep-going)
+  background=off
+  [ "$mode" = background ] && background=on
+  n=$(KILN_BACKGROUND_STORE=$background ROUND_OUT="$work/round.out" killer "$mode" "$kill_children" cargo build -q --keep-going)
+  "$KILN_BIN" cache wait --timeout 120 >/dev/null || { echo "FAIL: background stores still running"; exit 1; }
   killed=$((killed + n))
   echo "round $round ($mode, kill rustc too: $kill_children, change: $change): $n kiln processes killed"
   if [ -n "${KILN_TEST_VERBOSE:-}" ]; then grep -v '^  process\|^Caused' "$work/round.out" | tail -4 || true; fi

@@ -115,6 +115,7 @@ TEST_F(ConfigTest, EnvironmentValues) {
   env["KILN_NO_CACHE"] = "gen,my-tool";
   env["KILN_EXECUTOR"] = "local";
   env["KILN_SANDBOX"] = "strict";
+  env["KILN_BACKGROUND_STORE"] = "1";
   ConfigReport r = explain("empty");
   EXPECT_EQ(r.config.dir, "/some/store");
   EXPECT_EQ(r.config.cache_size_bytes, 500ull << 20);
@@ -128,6 +129,7 @@ TEST_F(ConfigTest, EnvironmentValues) {
   EXPECT_EQ(r.config.remote_ca_bundle, "/etc/ca.pem");
   EXPECT_EQ(r.config.no_cache, (std::vector<std::string>{"gen", "my-tool"}));
   EXPECT_EQ(r.config.sandbox, "strict");
+  EXPECT_EQ(r.config.background_store, "on");
   for (const auto& k : config_key_docs()) EXPECT_EQ(r.origin[k.name], "env " + k.env) << k.name;
   EXPECT_TRUE(r.warnings.empty());
 }

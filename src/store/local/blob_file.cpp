@@ -1,10 +1,7 @@
 // Blob file tag frames (see blob_file.h).
 #include "store/local/blob_file.h"
 
-#include <xxhash.h>
-
 #include <cstring>
-#include <new>
 
 namespace kiln {
 namespace {
@@ -23,16 +20,6 @@ uint64_t get_le(std::string_view s, int bytes) {
 }
 
 }  // namespace
-
-uint64_t xxh3_64(std::string_view data) { return XXH3_64bits(data.data(), data.size()); }
-
-Xxh3Stream::Xxh3Stream() : state_(XXH3_createState()) {
-  if (!state_) throw std::bad_alloc();
-  XXH3_64bits_reset(static_cast<XXH3_state_t*>(state_));
-}
-Xxh3Stream::~Xxh3Stream() { XXH3_freeState(static_cast<XXH3_state_t*>(state_)); }
-void Xxh3Stream::update(const void* p, size_t n) { XXH3_64bits_update(static_cast<XXH3_state_t*>(state_), p, n); }
-uint64_t Xxh3Stream::finish() const { return XXH3_64bits_digest(static_cast<const XXH3_state_t*>(state_)); }
 
 std::string blob_file_tag(const Digest& digest, std::string_view content) {
   std::string out;

@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "util/digest.h"
+#include "util/xxh3.h"
 
 namespace kiln {
 
@@ -39,20 +40,5 @@ std::string blob_file_tag(const Digest& digest, std::string_view content);
 /// The tag at the start of a blob file whose first bytes are `head`; nullopt when it has none
 /// (an older file, or a corrupt one: its frame will not decode).
 std::optional<BlobTag> parse_blob_tag(std::string_view head);
-
-/// XXH3-64 of `data`, and a streaming form of it for chunked content.
-uint64_t xxh3_64(std::string_view data);
-class Xxh3Stream {
- public:
-  Xxh3Stream();
-  ~Xxh3Stream();
-  Xxh3Stream(const Xxh3Stream&) = delete;
-  Xxh3Stream& operator=(const Xxh3Stream&) = delete;
-  void update(const void* p, size_t n);
-  uint64_t finish() const;
-
- private:
-  void* state_;  // XXH3_state_t
-};
 
 }  // namespace kiln
