@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <memory>
 #include <cstring>
 #include <ctime>
 #include <functional>
@@ -163,23 +164,17 @@ class BuildScriptAction : public ActionKind {
 
   void replay(const ActionResult& entry, const PreparedAction& a) override { replay_output(entry, a.anchors); }
 
-  // Stored in one go, before cargo goes on (it reads OUT_DIR next; the outputs are small).
-  Result<RecordPlan> plan_record(Store& store, const PreparedAction& a, const ProcessResult& result, int64_t start_ns,
+  // Checked at once (the trace, the watched inputs); the OUT_DIR files are stored as a
+  // compilation's outputs are, in a background store when there is one (cargo only reads them).
+  Result<RecordPlan> plan_record(Store&, const PreparedAction& a, const ProcessResult& result, int64_t start_ns,
                                  int64_t run_ms, const TraceLog& trace) override {
-    auto rec = record(store, a, result, start_ns, run_ms, trace);
-    if (!rec) return rec.error();
     RecordPlan plan;
-    plan.done = std::move(*rec);
-    return plan;
-  }
-
-  Result<RecordOutcome> record(Store& store, const PreparedAction& a, const ProcessResult& result, int64_t start_ns,
-                               int64_t run_ms, const TraceLog& trace) {
     RecordOutcome out;
     auto not_stored = [&](const std::string& reason, const std::string& detail) {
       out.not_stored_reason = reason;
       out.detail = detail;
-      return out;
+      plan.done = out;
+      return plan;
     };
     std::vector<std::string> outputs;
     std::string symlink;
@@ -227,27 +222,24 @@ class BuildScriptAction : public ActionKind {
                                   !path_exists(manifest_dir + "/.cargo-checksum.json");
     entry.meta.compile_ms = run_ms;
     entry.meta.created_unix = static_cast<int64_t>(std::time(nullptr));
-    std::vector<std::string> scan = a.anchors.scan_dirs();
-    for (const auto& path : outputs) {
-      auto content = read_file(path);
-      if (!content) return content.error();
-      auto st = stat_file(path);
-      if (!out.path_bound && contains_any_dir(*content, scan, /*strict_end=*/false)) {
-        out.path_bound = true;
-        debug("path-bound output: " + path);
-      }
-      Digest d = sha256(*content);
-      if (auto s = store.put_blob(d, *content); !s) return s.error();
-      remember_file_digest(path, d);
-      out.bytes += content->size();
-      entry.output_files.push_back(
-          {a.anchors.portable_path(path), d, static_cast<int64_t>(content->size()), st && (st->mode & S_IXUSR)});
-    }
     entry.exit_code = result.exit_code;
     entry.stdout_raw = a.anchors.portable_text(result.stdout_data);
     entry.stderr_raw = a.anchors.portable_text(result.stderr_data);
-    return store_result(store, a.pre_key, full_key, std::move(manifest_set), std::move(entry), a.anchors,
-                        std::move(out));
+
+    auto pending = std::make_shared<PendingRecord>();
+    pending->out = std::move(out);
+    pending->outputs = outputs;
+    pending->anchors = a.anchors;
+    pending->pre_key = a.pre_key;
+    pending->full_key = full_key;
+    pending->manifest_set = std::move(manifest_set);
+    pending->entry = std::move(entry);
+    plan.outputs = std::move(outputs);
+    plan.store = [pending](Store& store, const OutputSnapshot* snapshot) {
+      return store_pending_record(store, std::move(*pending), snapshot, /*scan_strict_end=*/false);
+    };
+    plan.background_ok = true;
+    return plan;
   }
 
  private:

@@ -37,6 +37,7 @@ struct Engine {
   StatsEvent event;
   double t0 = now_ms();
   double answered_ms = -1;  // when cargo got its answer, if before the event (a background store)
+  double t_key = 0, t_looked_up = 0;  // when the key was ready, when the lookup ended (for KILN_LOG)
 
   void record(Outcome o, const std::string& reason = {}, double saved_ms = 0) {
     event.outcome = o;
@@ -67,7 +68,7 @@ struct Engine {
       for (const auto& l : a.key_lines) debug("  " + l);
     }
 
-    double t_key = now_ms();
+    t_key = now_ms();
     StoreChain stores = make_store_chain(cfg);  // local store, then the remotes (if any)
     const SessionEnv& session = session_env();
     if (!session.prefetch_dir.empty() && stores.tiered()) {
@@ -105,6 +106,7 @@ struct Engine {
       }
       debug("hit not restorable, running it: " + restored.error().message);
     }
+    t_looked_up = now_ms();
     return miss(a, stores);
   }
 
@@ -131,7 +133,8 @@ struct Engine {
       }
       fail_open(result.error().message);
     }
-    auto run_ms = static_cast<int64_t>(now_ms() - tc);
+    double t_ran = now_ms();
+    auto run_ms = static_cast<int64_t>(t_ran - tc);
     Result<TraceLog> trace = tracing ? finish_trace(*tracing) : Result<TraceLog>(tracing.error());
     if (result->exit_code != 0) {
       record(Outcome::NotCached, "compile-failed");
@@ -152,8 +155,19 @@ struct Engine {
         plan = make_error(std::string("internal error: ") + e.what());
       }
     }
+    double t_checked = now_ms();
+    auto timing = [&](const char* store_part) {
+      if (!debug_enabled()) return;
+      auto us = [](double ms) { return std::to_string(static_cast<int>(ms * 1000)); };
+      debug("timing of the miss of " + a.name + ": key " + us(t_key - t0) + " us, lookup " + us(t_looked_up - t_key) +
+            ", trace setup " + us(tc - t_looked_up) + ", run " + us(t_ran - tc) + ", check " + us(t_checked - t_ran) +
+            ", " + store_part + " " + us(now_ms() - t_checked));
+    };
     if (plan && !plan->done && plan->background_ok && background_store_enabled(cfg))
-      if (auto code = store_in_background(a, stores, *plan, *result)) return *code;
+      if (auto code = store_in_background(a, stores, *plan, *result)) {
+        timing("fork");
+        return *code;
+      }
     Result<RecordOutcome> rec = make_error("internal error");
     if (!plan) {
       rec = plan.error();
@@ -167,6 +181,7 @@ struct Engine {
       }
     }
     report(a, rec, false);
+    timing("store");
     kind.finish(a, result->exit_code);
     return result->exit_code;
   }

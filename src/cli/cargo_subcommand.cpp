@@ -71,6 +71,11 @@ void identify_toolchain(const std::string& kiln_dir) {
   if (path_exists(rustc)) (void)load_toolchain(rustc, kiln_dir);
 }
 
+// True when the store in `kiln_dir` has identified a toolchain before (rustc/toolchain.h's cache).
+bool has_toolchain_cache(const std::string& kiln_dir) {
+  return !list_dir(kiln_dir + "/toolchains").empty();
+}
+
 }  // namespace
 
 int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
@@ -121,8 +126,12 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
     if (prefetch) ::setenv(kPrefetchDirVar, dir.c_str(), 1);
   }
 
-  if (toolchain_probe.joinable()) toolchain_probe.join();
+  // Waiting for the probe costs a rustc start (~0.1 s through rustup's proxy) on every build:
+  // only worth it on a store that has identified no toolchain yet. Otherwise the wrappers find
+  // their toolchain cached (or identify a new one themselves) while the probe runs beside cargo.
+  if (toolchain_probe.joinable() && !has_toolchain_cache(pre_cfg.dir)) toolchain_probe.join();
   auto result = run_process(argv, [](int fd, std::string_view chunk) { write_all(fd, chunk); });
+  if (toolchain_probe.joinable()) toolchain_probe.join();
   // The build's last misses may still be storing. Their stats are counted already; with
   // remotes, the build index below needs their keys.
   if (!pre_cfg.disabled && !index_file.empty()) {

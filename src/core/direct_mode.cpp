@@ -1,6 +1,8 @@
 // Direct mode: lookup, storing with the manifest, merging remote manifests (see direct_mode.h).
 #include "core/direct_mode.h"
 
+#include "key/file_digests.h"
+
 #include "util/log.h"
 
 namespace kiln {
@@ -15,6 +17,11 @@ Result<std::optional<CacheHit>> lookup_entry(Store& store, const Digest& pre_key
     debug("lookup: " + manifest.error().message);
     return Found{};
   }
+  // A miss that follows hashes its inputs: those still as the newest set recorded them (after an
+  // edit: all but the edited files) need not be.
+  if (!manifest->sets.empty())
+    for (const auto& f : manifest->sets.front().files)
+      note_known_digest(anchors.local_path(f.path), FileStat{f.size, f.mtime_ns, f.ctime_ns, f.inode, 0}, f.digest);
   std::vector<std::string> mismatches;
   auto sources = match_manifest(*manifest, anchors, debug_enabled() ? &mismatches : nullptr);
   if (!sources) {

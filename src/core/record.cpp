@@ -215,7 +215,8 @@ Result<std::variant<RecordOutcome, PendingRecord>> check_compilation(const Rustc
   return Checked(std::move(p));
 }
 
-Result<RecordOutcome> store_pending_record(Store& store, PendingRecord p, const OutputSnapshot* snapshot) {
+Result<RecordOutcome> store_pending_record(Store& store, PendingRecord p, const OutputSnapshot* snapshot,
+                                           bool scan_strict_end) {
   RecordOutcome& out = p.out;
   std::vector<std::string> scan = p.anchors.scan_dirs();
   for (const auto& path : p.outputs) {
@@ -231,7 +232,7 @@ Result<RecordOutcome> store_pending_record(Store& store, PendingRecord p, const 
     bool is_dep_info = path == p.dep_path;
     if (is_dep_info) {
       *content = p.anchors.portable_text(*content);
-    } else if (!out.path_bound && contains_any_dir(*content, scan)) {
+    } else if (!out.path_bound && contains_any_dir(*content, scan, scan_strict_end)) {
       out.path_bound = true;
       debug("path-bound output: " + path);
     }

@@ -35,7 +35,7 @@ struct RecordOutcome {
 struct PendingRecord {
   RecordOutcome out;                 // path_bound from the environment checks so far
   std::vector<std::string> outputs;  // absolute paths, sorted, dep-info and side outputs included
-  std::string dep_path;
+  std::string dep_path;                // "" when the action has no dep-info
   PathAnchors anchors;
   Digest pre_key, full_key;
   ManifestSet manifest_set;
@@ -59,7 +59,10 @@ Result<std::variant<RecordOutcome, PendingRecord>> check_compilation(const Rustc
                                                                      const ProcessResult& result, int64_t start_ns,
                                                                      int64_t compile_ms, const TraceLog* trace = nullptr,
                                                                      const std::string& sysroot = {});
-Result<RecordOutcome> store_pending_record(Store& store, PendingRecord record, const OutputSnapshot* snapshot);
+/// `scan_strict_end` false: a machine path counts even when a file name continues it (what a
+/// build script writes may join paths any way).
+Result<RecordOutcome> store_pending_record(Store& store, PendingRecord record, const OutputSnapshot* snapshot,
+                                           bool scan_strict_end = true);
 Result<RecordOutcome> record_compilation(Store& store, const RustcInvocation& inv, const PathAnchors& anchors,
                                          const Digest& pre_key, const ProcessResult& result, int64_t start_ns,
                                          int64_t compile_ms, const TraceLog* trace = nullptr,

@@ -30,6 +30,15 @@ Result<Digest> file_digest(const std::string& path, bool remember = false);
 /// Notes `digest` as the content digest of `path` (after kiln wrote the file itself).
 void remember_file_digest(const std::string& path, const Digest& digest);
 
+/// Tells file_digest(), for this process, that the file at `path` had content `digest` when it
+/// had the identity `id` (size, mtime, ctime, inode: a file a manifest kiln wrote recorded as
+/// hashed). While the file keeps exactly that identity, file_digest() returns `digest` without
+/// reading it — the trust a direct-mode lookup already gives the same record
+/// (key/source_manifest.h, match_manifest). Used so that a miss does not hash again the files
+/// its lookup just found unchanged (a build script without rerun-if directives: every file of
+/// its package). An `id` with ctime 0 (identity unknown) is ignored.
+void note_known_digest(const std::string& path, const FileStat& id, const Digest& digest);
+
 /// True when `now` (a stat of `path`) differs from `before` only by a ctime that kiln's own
 /// digest note explains: same size, mtime and inode, and a note written after `before` that
 /// matches `now`. (A dependency's output that its wrapper noted while a dependent read it.)

@@ -176,6 +176,33 @@ std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const Pa
   auto reject = [&](const std::string& path, const char* why) {
     if (mismatches) mismatches->push_back(path + ": " + why);
   };
+  // Sets share most of their files: each file is stat'ed (and hashed) at most once per lookup,
+  // and a file that rejected one set is checked first in the next (after an edit, the edited
+  // file is what every older set differs by).
+  std::map<std::string, std::optional<FileStat>> stats;
+  std::map<std::string, std::optional<Digest>> digests;
+  std::vector<std::string> suspects;  // portable paths that rejected a set
+  auto stat_of = [&](const std::string& abs) -> const std::optional<FileStat>& {
+    auto it = stats.find(abs);
+    if (it == stats.end()) it = stats.emplace(abs, stat_file(abs)).first;
+    return it->second;
+  };
+  // Why `f` does not match the file now at its place (nullptr: it does).
+  auto mismatch = [&](const ManifestFile& f) -> const char* {
+    std::string abs = anchors.local_path(f.path);
+    const auto& st = stat_of(abs);
+    if (!st) return "missing";
+    if (st->size != f.size) return "size differs";
+    // The very file that was hashed (0: its identity was not recorded, always hash).
+    if (f.ctime_ns != 0 && same_identity(*st, FileStat{f.size, f.mtime_ns, f.ctime_ns, f.inode, 0})) return nullptr;
+    auto it = digests.find(abs);
+    if (it == digests.end()) {
+      auto d = file_digest(abs, is_build_output(anchors, abs));
+      it = digests.emplace(abs, d ? std::optional<Digest>(*d) : std::nullopt).first;
+    }
+    return it->second && *it->second == f.digest ? nullptr : "content differs";
+  };
+  auto by_path = [](const ManifestFile& f, const std::string& p) { return f.path < p; };
   for (const auto& set : manifest.sets) {
     bool ok = true;
     for (const auto& a : set.absent) {
@@ -186,28 +213,23 @@ std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const Pa
       }
     }
     if (!ok) continue;
+    for (const auto& sp : suspects) {  // set.files is sorted by path
+      auto it = std::lower_bound(set.files.begin(), set.files.end(), sp, by_path);
+      if (it == set.files.end() || it->path != sp) continue;
+      if (const char* why = mismatch(*it)) {
+        reject(it->path, why);
+        ok = false;
+        break;
+      }
+    }
+    if (!ok) continue;
     SourceSet ss;
     for (const auto& f : set.files) {
-      std::string abs = anchors.local_path(f.path);
-      auto st = stat_file(abs);
-      if (!st) {
-        reject(f.path, "missing");
+      if (const char* why = mismatch(f)) {
+        reject(f.path, why);
+        suspects.push_back(f.path);
         ok = false;
         break;
-      }
-      if (st->size != f.size) {
-        reject(f.path, "size differs");
-        ok = false;
-        break;
-      }
-      // The very file that was hashed (0: its identity was not recorded, always hash).
-      if (f.ctime_ns == 0 || !same_identity(*st, FileStat{f.size, f.mtime_ns, f.ctime_ns, f.inode, 0})) {
-        auto d = file_digest(abs, is_build_output(anchors, abs));
-        if (!d || *d != f.digest) {
-          reject(f.path, "content differs");
-          ok = false;
-          break;
-        }
       }
       ss.files.push_back({f.path, f.digest});
     }
