@@ -11,7 +11,7 @@ packages=(
   librust-serde-dev librust-serde-derive-dev librust-serde-json-dev librust-cc-dev librust-pkg-config-dev
   pkg-config zlib1g-dev bubblewrap
   bc binutils python3 openssl ca-certificates curl
-  redis-server nginx-extras docker-registry apache2-utils
+  redis-server nginx-extras docker-registry apache2-utils skopeo
   # benchmark baseline
   sccache
 )

@@ -38,8 +38,9 @@ int run_stats_command(bool json, bool zero) {
   j["store_entries"] = u.entries;
   j["stores"] = nlohmann::json::object();
   for (const auto& [name, st] : s.stores)
-    j["stores"][name] = {{"hits", st.hits},         {"misses", st.misses},         {"errors", st.errors},
-                         {"timeouts", st.timeouts}, {"bytes_down", st.bytes_down}, {"bytes_up", st.bytes_up}};
+    j["stores"][name] = {{"hits", st.hits},           {"misses", st.misses},         {"errors", st.errors},
+                         {"timeouts", st.timeouts},   {"bytes_down", st.bytes_down}, {"bytes_up", st.bytes_up},
+                         {"wire_down", st.wire_down}, {"wire_up", st.wire_up}};
   if (json) {
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
@@ -59,11 +60,13 @@ int run_stats_command(bool json, bool zero) {
   std::printf("corrupt files      %llu (removed; each was a miss)\n", (unsigned long long)s.corrupt);
   std::printf("evicted            %llu files, %.1f MiB\n", (unsigned long long)s.evicted_files,
               s.evicted_bytes / 1048576.0);
+  auto mib = [](uint64_t b) { return static_cast<double>(b) / 1048576.0; };
   for (const auto& [name, st] : s.stores)
-    std::printf("remote %s: %llu hits, %llu misses, %llu errors, %llu timeouts, %llu B down, %llu B up\n",
+    std::printf("remote %s: %llu hits, %llu misses, %llu errors, %llu timeouts; down %.1f MiB on the wire for %.1f MiB, "
+                "up %.1f MiB on the wire for %.1f MiB\n",
                 name.c_str(), (unsigned long long)st.hits, (unsigned long long)st.misses,
-                (unsigned long long)st.errors, (unsigned long long)st.timeouts, (unsigned long long)st.bytes_down,
-                (unsigned long long)st.bytes_up);
+                (unsigned long long)st.errors, (unsigned long long)st.timeouts, mib(st.wire_down), mib(st.bytes_down),
+                mib(st.wire_up), mib(st.bytes_up));
   return 0;
 }
 

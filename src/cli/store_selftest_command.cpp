@@ -2,7 +2,9 @@
 // one remote store (any scheme the store factory knows) with the effective config's timeout
 // and credentials, and checks the Store contract: a blob round trip (absent → put → present →
 // identical bytes), an action entry round trip, misses for unknown keys. Deterministic data
-// from --seed lets one process write (--mode put) and another read (--mode get).
+// from --seed lets one process write (--mode put) and another read (--mode get). A reader
+// asks for the entry before its blob, as kiln does: an OCI registry holds a compressed blob
+// under the frame's digest, which the entry's manifest names (store/remote/oci_store.h).
 // Prints one "ok …" line per check on stdout; "FAIL …" and exit 1 on the first failure.
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -73,6 +75,10 @@ int run_selftest(const Selftest& t) {
     std::printf("ok put_action %s\n", key.hex().c_str());
   }
   if (t.mode == "get" || t.mode == "both") {
+    auto ga = s.get_action(key);
+    if (!ga) return fail("get_action: " + ga.error().message);
+    if (!*ga || (*ga)->encode() != entry.encode()) return fail("get_action: missing or different entry");
+    std::printf("ok get_action\n");
     auto has = s.has_blob(digest);
     if (!has) return fail("has_blob: " + has.error().message);
     if (!*has) return fail("has_blob: absent after put");
@@ -81,10 +87,6 @@ int run_selftest(const Selftest& t) {
     if (!got) return fail("get_blob: " + got.error().message);
     if (!*got || **got != blob) return fail("get_blob: missing or different bytes");
     std::printf("ok get_blob %zu bytes\n", (*got)->size());
-    auto ga = s.get_action(key);
-    if (!ga) return fail("get_action: " + ga.error().message);
-    if (!*ga || (*ga)->encode() != entry.encode()) return fail("get_action: missing or different entry");
-    std::printf("ok get_action\n");
     Digest unknown = sha256("kiln selftest unknown " + t.seed);
     auto miss = s.get_action(unknown);
     if (!miss) return fail("get_action(unknown): " + miss.error().message);

@@ -188,6 +188,16 @@ Status apply_sandbox(Config& c, const RawValue& v, const Layer&) {
   return {};
 }
 
+Status apply_remote_compression(Config& c, const RawValue& v, const Layer&) {
+  std::string t = v.kind == RawValue::Str ? lower(v.s) : "";
+  if (v.kind == RawValue::Bool) t = v.b ? "zstd" : "off";
+  if (t == "on" || t == "1" || t == "true") t = "zstd";
+  if (t == "0" || t == "false" || t == "no" || t == "none") t = "off";
+  if (t != "zstd" && t != "off") return make_error("expected \"zstd\" or \"off\"");
+  c.remote_compression = t;
+  return {};
+}
+
 Status apply_background_store(Config& c, const RawValue& v, const Layer&) {
   if (v.kind == RawValue::Bool) {
     c.background_store = v.b ? "on" : "off";
@@ -262,6 +272,11 @@ const std::vector<KeyDef>& key_defs() {
         "private /tmp (\"strict\"). A sandbox that cannot start stops the build with the reason. "
         "Keys do not depend on it."},
        apply_sandbox},
+      {{"remote_compression", "KILN_REMOTE_COMPRESSION", "\"zstd\" or \"off\"", "zstd",
+        "How blobs travel to Redis and OCI remotes: as zstd frames (level 1) when that saves 10 % "
+        "or more, else raw; \"off\": always raw. Reading accepts both either way, and checks "
+        "the content's SHA-256. HTTP remotes always get raw bytes (the Bazel protocol's /cas/)."},
+       apply_remote_compression},
       {{"background_store", "KILN_BACKGROUND_STORE", "\"auto\", \"on\" or \"off\"", "auto",
         "Store a miss's outputs (compress, digest, write, upload) in a background process, so "
         "that cargo goes on as soon as rustc has finished. \"auto\": under `cargo kiln`, which "
@@ -551,6 +566,7 @@ std::string config_value_text(const Config& c, const std::string& key) {
   if (key == "executor") return toml_string(c.executor);
   if (key == "sandbox") return toml_string(c.sandbox);
   if (key == "background_store") return toml_string(c.background_store);
+  if (key == "remote_compression") return toml_string(c.remote_compression);
   if (key == "no_cache") {
     std::string out = "[";
     for (size_t i = 0; i < c.no_cache.size(); ++i) out += (i ? ", " : "") + toml_string(c.no_cache[i]);

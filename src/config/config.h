@@ -19,6 +19,7 @@
 //   no_cache / KILN_NO_CACHE           crates kiln leaves alone (TOML array; comma-separated in env)
 //   executor / KILN_EXECUTOR           where misses run: "local"
 //   sandbox / KILN_SANDBOX             misses without network ("network") or also read-only ("strict")
+//   remote_compression / KILN_REMOTE_COMPRESSION  blobs to Redis and OCI remotes: "zstd" or "off"
 //   background_store / KILN_BACKGROUND_STORE  store a miss after the wrapper returned: "auto"
 //                                      (under `cargo kiln`, which waits for them), "on", "off"
 // load_config() is on the wrapper's hot path: it reads at most two small TOML files.
@@ -48,6 +49,7 @@ struct Config {
   std::vector<std::string> no_cache;  // package or crate names never cached
   std::string executor = "local";     // where misses run (exec/executor.h)
   std::string sandbox = "off";        // "off" | "network" | "strict"
+  std::string remote_compression = "zstd";  // "zstd" | "off" (store/remote/wire_compression.h)
   std::string background_store = "auto";  // "auto" | "on" | "off" (core/background_store.h)
 };
 

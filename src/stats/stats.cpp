@@ -85,7 +85,8 @@ void record_event(const std::string& dir, const StatsEvent& e) {
 void record_store_event(const std::string& dir, const StoreEvent& e) {
   append_line(dir, "s\t" + clean(e.store) + "\t" + std::to_string(e.hits) + "\t" + std::to_string(e.misses) + "\t" +
                        std::to_string(e.errors) + "\t" + std::to_string(e.timeouts) + "\t" +
-                       std::to_string(e.bytes_down) + "\t" + std::to_string(e.bytes_up) + "\n");
+                       std::to_string(e.bytes_down) + "\t" + std::to_string(e.bytes_up) + "\t" +
+                       std::to_string(e.wire_down) + "\t" + std::to_string(e.wire_up) + "\n");
 }
 
 void record_corrupt(const std::string& dir, uint64_t n) { append_line(dir, "c\t" + std::to_string(n) + "\n"); }

@@ -33,7 +33,9 @@ struct StatsEvent {
 /// A remote store's counters, appended as separate lines.
 struct StoreEvent {
   std::string store;
-  uint64_t hits = 0, misses = 0, errors = 0, timeouts = 0, bytes_down = 0, bytes_up = 0;
+  uint64_t hits = 0, misses = 0, errors = 0, timeouts = 0;
+  uint64_t bytes_down = 0, bytes_up = 0;  // raw: the blobs and entries moved, as kiln stores them
+  uint64_t wire_down = 0, wire_up = 0;    // what crossed the network for them (compressed or raw)
 };
 
 /// Appends an event to the stats of the store in `dir`. Never fails the caller.

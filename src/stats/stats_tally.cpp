@@ -118,10 +118,11 @@ bool StatsTally::add_line(std::string_view line, const std::optional<std::string
     return true;
   }
   if (session) return f[0] == "s" || f[0] == "c" || f[0] == "v";
-  if (f[0] == "s" && f.size() == 8) {
-    uint64_t n[6];
-    for (int i = 0; i < 6; ++i)
+  if (f[0] == "s" && (f.size() == 8 || f.size() == 10)) {  // older kilns wrote no wire bytes
+    uint64_t n[8] = {};
+    for (size_t i = 0; i + 2 < f.size(); ++i)
       if (!to_u64(f[2 + i], n[i])) return false;
+    if (f.size() == 8) n[6] = n[4], n[7] = n[5];  // then raw was what travelled
     auto& st = sum_.stores[std::string(f[1])];
     st.store = std::string(f[1]);
     st.hits += n[0];
@@ -130,6 +131,8 @@ bool StatsTally::add_line(std::string_view line, const std::optional<std::string
     st.timeouts += n[3];
     st.bytes_down += n[4];
     st.bytes_up += n[5];
+    st.wire_down += n[6];
+    st.wire_up += n[7];
     return true;
   }
   if (f[0] == "c" && f.size() == 2) {
@@ -179,6 +182,8 @@ void StatsTally::merge(const StatsTally& o) {
     st.timeouts += v.timeouts;
     st.bytes_down += v.bytes_down;
     st.bytes_up += v.bytes_up;
+    st.wire_down += v.wire_down;
+    st.wire_up += v.wire_up;
   }
   sum_.time_saved_ms += o.sum_.time_saved_ms;
   sum_.corrupt += o.sum_.corrupt;
@@ -244,7 +249,7 @@ nlohmann::json StatsTally::to_json() const {
   for (const auto& [k, v] : sum_.by_crate_type) j["by_crate_type"][k] = {v.first, v.second};
   j["stores"] = nlohmann::json::object();
   for (const auto& [k, v] : sum_.stores)
-    j["stores"][k] = {v.hits, v.misses, v.errors, v.timeouts, v.bytes_down, v.bytes_up};
+    j["stores"][k] = {v.hits, v.misses, v.errors, v.timeouts, v.bytes_down, v.bytes_up, v.wire_down, v.wire_up};
   j["time_saved_ms"] = sum_.time_saved_ms;
   j["corrupt"] = sum_.corrupt;
   j["evicted_files"] = sum_.evicted_files;
@@ -271,7 +276,7 @@ StatsTally StatsTally::from_json(const nlohmann::json& j, size_t capacity) {
         t.sum_.by_crate_type[k] = {v[0].get<uint64_t>(), v[1].get<uint64_t>()};
   if (auto it = j.find("stores"); it != j.end() && it->is_object())
     for (const auto& [k, v] : it->items()) {
-      if (!v.is_array() || v.size() != 6) continue;
+      if (!v.is_array() || (v.size() != 6 && v.size() != 8)) continue;
       bool ok = true;
       for (const auto& x : v) ok = ok && x.is_number_unsigned();
       if (!ok) continue;
@@ -283,6 +288,8 @@ StatsTally StatsTally::from_json(const nlohmann::json& j, size_t capacity) {
       st.timeouts = v[3];
       st.bytes_down = v[4];
       st.bytes_up = v[5];
+      st.wire_down = v.size() == 8 ? v[6].get<uint64_t>() : st.bytes_down;
+      st.wire_up = v.size() == 8 ? v[7].get<uint64_t>() : st.bytes_up;
     }
   t.sum_.time_saved_ms = dbl(j, "time_saved_ms");
   t.sum_.corrupt = u64(j, "corrupt");

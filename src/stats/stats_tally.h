@@ -2,7 +2,9 @@
 // merged. Line format (tab-separated, one line per record, written by stats.cpp):
 //   e <session> <outcome> <crate type> <reason> <kiln ms> <saved ms>     one invocation
 //     (outcome "unstored": a background store did not store the miss counted before it)
-//   s <store> <hits> <misses> <errors> <timeouts> <bytes down> <bytes up> a remote's counters
+//   s <store> <hits> <misses> <errors> <timeouts> <bytes down> <bytes up> [<wire down> <wire up>]
+//                                                                         a remote's counters (raw
+//                                                                         bytes, and on the wire)
 //   c <n>                                                                 corrupt files found
 //   v <files> <bytes>                                                     files evicted
 // Hit times go into a reservoir sample (Vitter's algorithm R) of at most `capacity` values, so

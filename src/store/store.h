@@ -16,6 +16,12 @@
 
 namespace kiln {
 
+/// Bytes a store moved over the network (bodies of blobs, entries and manifests, as sent).
+struct WireBytes {
+  uint64_t down = 0;
+  uint64_t up = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -43,6 +49,10 @@ class Store {
 
   /// True when the store holds the blob.
   virtual Result<bool> has_blob(const Digest& digest) = 0;
+
+  /// Bytes this store moved over the network since the last call (bodies of blobs, entries
+  /// and manifests, as sent: compressed where they travel compressed). Local stores: none.
+  virtual WireBytes take_wire_bytes() { return {}; }
 
   /// Writes the blob with `digest` to the file `path` (mode 0755 when `executable`, else 0644)
   /// through a temp file renamed into place only once the content matched the digest; missing

@@ -24,7 +24,7 @@ Result<std::unique_ptr<Store>> make_remote_store(const RemoteUrl& given, int tim
     return std::unique_ptr<Store>(std::make_unique<HttpStore>(url, timeout_ms, cfg ? cfg->remote_ca_bundle : ""));
   }
   if (url.scheme == "redis") {
-    auto s = RedisStore::create(url, timeout_ms);
+    auto s = RedisStore::create(url, timeout_ms, !cfg || cfg->remote_compression != "off");
     if (!s) return s.error();
     return std::unique_ptr<Store>(std::move(*s));
   }
@@ -36,6 +36,7 @@ Result<std::unique_ptr<Store>> make_remote_store(const RemoteUrl& given, int tim
       o.password = cfg->remote_password;
       o.ca_bundle = cfg->remote_ca_bundle;
       o.auth_cache_dir = cfg->dir + "/remote-auth";
+      o.compress = cfg->remote_compression != "off";
     }
     auto s = OciStore::create(url, o);
     if (!s) return s.error();

@@ -46,7 +46,13 @@ void TieredStore::add_broken_remote(const std::string& display_name, const std::
 void TieredStore::flush_stats() {
   for (auto& r : remotes_) {
     StoreEvent& c = r->counters;
-    if (c.hits || c.misses || c.errors || c.timeouts || c.bytes_down || c.bytes_up) record_store_event(kiln_dir_, c);
+    if (r->store) {
+      WireBytes w = r->store->take_wire_bytes();
+      c.wire_down += w.down;
+      c.wire_up += w.up;
+    }
+    if (c.hits || c.misses || c.errors || c.timeouts || c.bytes_down || c.bytes_up || c.wire_down || c.wire_up)
+      record_store_event(kiln_dir_, c);
     c = StoreEvent{};
     c.store = r->name;
   }

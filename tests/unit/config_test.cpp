@@ -116,6 +116,7 @@ TEST_F(ConfigTest, EnvironmentValues) {
   env["KILN_EXECUTOR"] = "local";
   env["KILN_SANDBOX"] = "strict";
   env["KILN_BACKGROUND_STORE"] = "1";
+  env["KILN_REMOTE_COMPRESSION"] = "off";
   ConfigReport r = explain("empty");
   EXPECT_EQ(r.config.dir, "/some/store");
   EXPECT_EQ(r.config.cache_size_bytes, 500ull << 20);
@@ -130,6 +131,7 @@ TEST_F(ConfigTest, EnvironmentValues) {
   EXPECT_EQ(r.config.no_cache, (std::vector<std::string>{"gen", "my-tool"}));
   EXPECT_EQ(r.config.sandbox, "strict");
   EXPECT_EQ(r.config.background_store, "on");
+  EXPECT_EQ(r.config.remote_compression, "off");
   for (const auto& k : config_key_docs()) EXPECT_EQ(r.origin[k.name], "env " + k.env) << k.name;
   EXPECT_TRUE(r.warnings.empty());
 }

@@ -49,6 +49,30 @@ TEST(OciManifest, RoundTripWithEmbeddedLayer) {
   EXPECT_EQ(*(*layer)->data, bytes);
 }
 
+// An output that travels compressed is a "+zstd" layer named by its frame, the content's
+// digest in an annotation; reading the manifest gives back the mapping.
+TEST(OciManifest, CompressedOutputIsAZstdLayerWithItsContentDigest) {
+  ActionResult r = sample_entry();
+  std::map<Digest, OciWireLayer> compressed = {{sha256("x"), OciWireLayer{sha256("frame"), 5}}};
+  std::string json = make_action_manifest(r, r.encode(), compressed);
+  auto j = nlohmann::json::parse(json);
+  ASSERT_EQ(j["layers"].size(), 2u);
+  EXPECT_EQ(j["layers"][1]["mediaType"], "application/vnd.kiln.output-file.v1+zstd");
+  EXPECT_EQ(j["layers"][1]["digest"], "sha256:" + sha256("frame").hex());
+  EXPECT_EQ(j["layers"][1]["size"], 5);
+  EXPECT_EQ(j["layers"][1]["annotations"]["dev.kiln.content.digest"], "sha256:" + sha256("x").hex());
+  EXPECT_EQ(j["layers"][1]["annotations"]["org.opencontainers.image.title"], "libx.rlib");
+  auto layer = parse_action_manifest(json);
+  ASSERT_TRUE(layer.ok()) << layer.error().message;
+  ASSERT_TRUE(layer->has_value());
+  ASSERT_EQ((*layer)->compressed.size(), 1u);
+  EXPECT_EQ((*layer)->compressed.at(sha256("x")).frame_digest, sha256("frame"));
+  EXPECT_EQ((*layer)->compressed.at(sha256("x")).frame_size, 5);
+  // Without its content digest a zstd layer cannot be used: an error, never a guess.
+  j["layers"][1]["annotations"].erase("dev.kiln.content.digest");
+  EXPECT_FALSE(parse_action_manifest(j.dump()).ok());
+}
+
 TEST(OciManifest, RepeatedOutputBlobsAreListedOnce) {
   ActionResult r = sample_entry();
   r.output_files.push_back({"{{kiln:target}}/debug/deps/libx-copy.rlib", sha256("x"), 1, false});

@@ -106,7 +106,9 @@ TEST_F(RedisTest, BlobsTravelCompressedAndOlderRawBlobsStillRead) {
   std::string on_wire = direct.get("kiln:cas:" + d.hex());
   EXPECT_EQ(codec_of(on_wire), Codec::Zstd);
   EXPECT_LT(on_wire.size(), text.size() / 5) << "what travels is the zstd frame";
+  EXPECT_EQ(s->take_wire_bytes().up, on_wire.size()) << "the wire counter counts the frame";
   EXPECT_EQ(**s->get_blob(d), text) << "read back uncompressed";
+  EXPECT_EQ(s->take_wire_bytes().down, on_wire.size());
   // An entry an older kiln stored raw, and a small one stored raw now: both read.
   std::string old = text + "older";
   direct.set("kiln:cas:" + sha256(old).hex(), old);
@@ -123,6 +125,15 @@ TEST_F(RedisTest, BlobsTravelCompressedAndOlderRawBlobsStillRead) {
   ASSERT_TRUE(s->put_blob(sha256(noise), noise));
   EXPECT_EQ(direct.get("kiln:cas:" + sha256(noise).hex()), noise);
   EXPECT_EQ(**s->get_blob(sha256(noise)), noise);
+}
+
+TEST_F(RedisTest, CompressionOffSendsRawBlobs) {
+  auto s = RedisStore::create(*parse_remote_url(redis.url()), 2000, /*compress=*/false);
+  ASSERT_TRUE(s.ok());
+  std::string text(100000, 'a');
+  ASSERT_TRUE((*s)->put_blob(sha256(text), text));
+  Direct direct(redis.port);
+  EXPECT_EQ(direct.get("kiln:cas:" + sha256(text).hex()), text);
 }
 
 TEST_F(RedisTest, ACorruptCompressedBlobIsAnErrorNeverBytes) {

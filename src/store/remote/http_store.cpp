@@ -38,7 +38,12 @@ Result<HttpResponse> HttpStore::request(const char* method, const std::string& u
     r.user = url_.user;
     r.password = url_.password;
   }
-  return http_.send(r);
+  auto resp = http_.send(r);
+  if (resp) {
+    wire_.up += body.size();
+    wire_.down += resp->body.size();
+  }
+  return resp;
 }
 
 Result<std::optional<ActionResult>> HttpStore::get_action(const Digest& key) {

@@ -9,6 +9,8 @@
 // the shared HTTP client (net/http_client.h), one keep-alive connection per store.
 #pragma once
 
+#include <utility>
+
 #include <string>
 
 #include "net/http_client.h"
@@ -32,6 +34,8 @@ class HttpStore : public Store {
   Result<std::optional<std::string>> get_blob(const Digest& digest) override;
   Status put_blob(const Digest& digest, std::string_view data) override;
   Result<bool> has_blob(const Digest& digest) override;
+  /// Bodies only; blobs travel raw (the protocol's /cas/ has no compressed form).
+  WireBytes take_wire_bytes() override { return std::exchange(wire_, WireBytes{}); }
 
   /// The request URL of an action entry / a blob.
   std::string action_url(const Digest& key) const;
@@ -44,6 +48,7 @@ class HttpStore : public Store {
 
   RemoteUrl url_;
   HttpClient http_;  // net/http_client.h, shared with the OCI registry client
+  WireBytes wire_;
 };
 
 }  // namespace kiln

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/remote/health.h"
+#include "store/remote/wire_compression.h"
 #include "util/clock.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -71,7 +72,8 @@ bool valid_oci_repository(std::string_view name) {
   }
 }
 
-std::string make_action_manifest(const ActionResult& result, std::string_view layer_bytes) {
+std::string make_action_manifest(const ActionResult& result, std::string_view layer_bytes,
+                                 const std::map<Digest, OciWireLayer>& compressed) {
   const EntryMeta& meta = result.meta;
   nlohmann::ordered_json layer = {
       {"mediaType", kKilnActionLayerMediaType},
@@ -84,11 +86,22 @@ std::string make_action_manifest(const ActionResult& result, std::string_view la
   for (const auto& f : result.output_files) {
     if (!listed.insert(f.digest).second) continue;
     size_t slash = f.path.rfind('/');
+    std::string title = f.path.substr(slash == std::string::npos ? 0 : slash + 1);
+    if (auto z = compressed.find(f.digest); z != compressed.end()) {
+      layers.push_back({
+          {"mediaType", kKilnOutputZstdMediaType},
+          {"digest", "sha256:" + z->second.frame_digest.hex()},
+          {"size", z->second.frame_size},
+          {"annotations",
+           {{"org.opencontainers.image.title", title}, {kKilnContentDigestAnnotation, "sha256:" + f.digest.hex()}}},
+      });
+      continue;
+    }
     layers.push_back({
         {"mediaType", kKilnOutputMediaType},
         {"digest", "sha256:" + f.digest.hex()},
         {"size", f.size},
-        {"annotations", {{"org.opencontainers.image.title", f.path.substr(slash == std::string::npos ? 0 : slash + 1)}}},
+        {"annotations", {{"org.opencontainers.image.title", title}}},
     });
   }
   nlohmann::ordered_json annotations = {{"dev.kiln.kind", std::string(entry_kind_name(meta.kind))}};
@@ -119,13 +132,23 @@ Result<std::optional<OciActionLayer>> parse_action_manifest(std::string_view jso
   if (artifact_type != kKilnActionArtifactType) return std::optional<OciActionLayer>{};
   auto layers = j.find("layers");
   if (layers == j.end() || !layers->is_array() || layers->empty()) return std::optional<OciActionLayer>{};
+  OciActionLayer out;
   for (size_t i = 0; i < layers->size(); ++i) {
     const auto& d = (*layers)[i];
-    if (!d.is_object() || str(d, "mediaType") != (i == 0 ? kKilnActionLayerMediaType : kKilnOutputMediaType))
+    if (!d.is_object()) return std::optional<OciActionLayer>{};
+    std::string media = str(d, "mediaType");
+    if (i == 0 ? media != kKilnActionLayerMediaType : media != kKilnOutputMediaType && media != kKilnOutputZstdMediaType)
       return std::optional<OciActionLayer>{};
+    if (media != kKilnOutputZstdMediaType) continue;
+    auto frame = parse_oci_digest(str(d, "digest"));
+    if (!frame) return make_error("layer digest: " + frame.error().message);
+    auto ann = d.find("annotations");
+    auto content = parse_oci_digest(ann != d.end() && ann->is_object() ? str(*ann, kKilnContentDigestAnnotation) : "");
+    if (!content) return make_error("zstd layer without its content digest");
+    auto size = d.find("size");
+    out.compressed[*content] = {*frame, size != d.end() && size->is_number_integer() ? size->get<int64_t>() : 0};
   }
   const auto& l = (*layers)[0];
-  OciActionLayer out;
   auto d = parse_oci_digest(str(l, "digest"));
   if (!d) return make_error("layer digest: " + d.error().message);
   out.digest = *d;
@@ -162,25 +185,56 @@ OciStore::OciStore(const RemoteUrl& url, const OciOptions& options, bool tls, st
     : name_(url.name()),
       client_(origin_of(url, tls), repository, url.has_credentials ? url.user : options.username,
               url.has_credentials ? url.password : options.password,
-              RegistryOptions{options.timeout_ms, options.ca_bundle, options.auth_cache_dir}) {}
+              RegistryOptions{options.timeout_ms, options.ca_bundle, options.auth_cache_dir}),
+      compress_(options.compress) {}
 
 OciStore::~OciStore() = default;
 
 Result<bool> OciStore::has_blob(const Digest& digest) {
+  if (auto z = compressed_.find(digest); z != compressed_.end()) return client_.has_blob(z->second.frame_digest);
   auto have = client_.has_blob(digest);
   if (have && !*have) seen_absent_.insert(digest);
   return have;
 }
 
-Result<std::optional<std::string>> OciStore::get_blob(const Digest& digest) { return client_.get_blob(digest, kMaxBlobBytes); }
+Result<std::optional<std::string>> OciStore::get_blob(const Digest& digest) {
+  auto z = compressed_.find(digest);
+  if (z == compressed_.end()) {
+    auto raw = client_.get_blob(digest, kMaxBlobBytes);  // checked against the digest
+    if (raw && *raw) wire_.down += (*raw)->size();
+    return raw;
+  }
+  auto frame = client_.get_blob(z->second.frame_digest, kMaxBlobBytes);  // checked against the frame's digest
+  if (!frame || !*frame) return frame;
+  wire_.down += (*frame)->size();
+  auto content = decompress_from_wire(**frame, digest);
+  if (!content)
+    return make_error("GET " + api_base() + "/blobs/sha256:" + z->second.frame_digest.hex() + ": " + content.error().message);
+  return std::optional<std::string>(std::move(*content));
+}
+
+Status OciStore::put_raw_blob(const Digest& digest, std::string_view data) {
+  if (!seen_absent_.erase(digest)) {
+    // HEAD with push access: a Bearer registry then hands out one token for the whole upload.
+    auto exists = client_.has_blob(digest, OciAccess::Push);
+    if (!exists) return exists.error();
+    if (*exists) return {};
+  }
+  Status s = client_.upload_blob(digest, data);
+  if (s) wire_.up += data.size();
+  return s;
+}
 
 Status OciStore::put_blob(const Digest& digest, std::string_view data) {
-  if (seen_absent_.erase(digest)) return client_.upload_blob(digest, data);
-  // HEAD with push access: a Bearer registry then hands out one token for the whole upload.
-  auto exists = client_.has_blob(digest, OciAccess::Push);
-  if (!exists) return exists.error();
-  if (*exists) return {};
-  return client_.upload_blob(digest, data);
+  if (compress_) {
+    if (auto frame = compress_for_wire(data)) {
+      OciWireLayer layer{sha256(*frame), static_cast<int64_t>(frame->size())};
+      if (Status s = put_raw_blob(layer.frame_digest, *frame); !s) return s;
+      compressed_[digest] = layer;
+      return {};
+    }
+  }
+  return put_raw_blob(digest, data);
 }
 
 Result<std::optional<ActionResult>> OciStore::get_action(const Digest& key) {
@@ -188,12 +242,14 @@ Result<std::optional<ActionResult>> OciStore::get_action(const Digest& key) {
   auto manifest = client_.get_manifest(key.hex(), kOciManifestMediaType, kMaxManifestBytes);
   if (!manifest) return manifest.error();
   if (!*manifest) return std::optional<ActionResult>{};
+  wire_.down += (*manifest)->size();
   auto layer = parse_action_manifest(**manifest);
   if (!layer) return make_error("GET " + url + ": bad action manifest (" + layer.error().message + ")");
   if (!*layer) {
     debug("oci: " + url + " is not a kiln action artifact; a miss");
     return std::optional<ActionResult>{};
   }
+  for (const auto& [content, wire] : (*layer)->compressed) compressed_[content] = wire;
   std::string bytes;
   if ((*layer)->data) {
     bytes = std::move(*(*layer)->data);
@@ -211,15 +267,17 @@ Result<std::optional<ActionResult>> OciStore::get_action(const Digest& key) {
 Status OciStore::put_action(const Digest& key, const ActionResult& result) {
   if (!empty_config_present_) {
     auto empty = Digest::from_hex(kEmptyDigestHex);
-    Status s = put_blob(*empty, kEmptyJson);
+    Status s = put_raw_blob(*empty, kEmptyJson);
     if (!s) return s;
     empty_config_present_ = true;
   }
   std::string bytes = result.encode();
-  Status s = put_blob(sha256(bytes), bytes);
+  Status s = put_raw_blob(sha256(bytes), bytes);
   if (!s) return s;
-  std::string manifest = make_action_manifest(result, bytes);
-  return client_.put_manifest(key.hex(), manifest, kOciManifestMediaType);
+  std::string manifest = make_action_manifest(result, bytes, compressed_);
+  Status put = client_.put_manifest(key.hex(), manifest, kOciManifestMediaType);
+  if (put) wire_.up += manifest.size();
+  return put;
 }
 
 }  // namespace kiln

@@ -31,7 +31,9 @@
 
 #include <memory>
 #include <optional>
+#include <map>
 #include <set>
+#include <utility>
 #include <string>
 #include <string_view>
 
@@ -50,6 +52,8 @@ struct OciOptions {
   /// Directory where tokens (never credentials) are kept between kiln processes, e.g.
   /// KILN_DIR/remote-auth; "" = in memory only. See OciAuth::use_cache_file.
   std::string auth_cache_dir;
+  /// Output files go as zstd layers when that pays (store/remote/wire_compression.h).
+  bool compress = true;
 };
 
 /// Media types of kiln's action artifacts.
@@ -58,21 +62,37 @@ inline constexpr const char* kOciEmptyMediaType = "application/vnd.oci.empty.v1+
 inline constexpr const char* kKilnActionArtifactType = "application/vnd.kiln.action.v1";
 inline constexpr const char* kKilnActionLayerMediaType = "application/vnd.kiln.action-result.v1+protobuf";
 inline constexpr const char* kKilnOutputMediaType = "application/vnd.kiln.output-file.v1";
+/// An output file as a zstd frame: the "+zstd" structured suffix, as the image spec's
+/// application/vnd.oci.image.layer.v1.tar+zstd. The layer's digest is the frame's (what the
+/// registry checks); annotation kKilnContentDigestAnnotation holds the content's.
+inline constexpr const char* kKilnOutputZstdMediaType = "application/vnd.kiln.output-file.v1+zstd";
+inline constexpr const char* kKilnContentDigestAnnotation = "dev.kiln.content.digest";
 
-/// The layer an action manifest points to.
+/// How an output file travels in a registry when not as its raw bytes: the blob (a zstd frame)
+/// and its size.
+struct OciWireLayer {
+  Digest frame_digest;
+  int64_t frame_size = 0;
+};
+
+/// The layer an action manifest points to, and how its output files travel.
 struct OciActionLayer {
   Digest digest;
   int64_t size = 0;
   std::optional<std::string> data;  // the embedded bytes, already checked against digest/size
+  std::map<Digest, OciWireLayer> compressed;  // content digest → its zstd layer
 };
 
 /// The manifest JSON of the action entry `result`, whose encoding is `layer_bytes`
-/// (annotations name the entry kind and crate for people browsing the registry).
-std::string make_action_manifest(const ActionResult& result, std::string_view layer_bytes);
+/// (annotations name the entry kind and crate for people browsing the registry). Output files
+/// found in `compressed` (content digest → frame) are listed as their zstd layers.
+std::string make_action_manifest(const ActionResult& result, std::string_view layer_bytes,
+                                 const std::map<Digest, OciWireLayer>& compressed = {});
 
 /// Reads an action manifest. nullopt when it is not a kiln action artifact (another
-/// artifactType; layer 0 not kiln's entry; other layers not output files). Errors: not
-/// JSON, bad digest, embedded data that does not match its descriptor.
+/// artifactType; layer 0 not kiln's entry; other layers not output files, raw or zstd).
+/// Errors: not JSON, bad digest, embedded data that does not match its descriptor, a zstd
+/// layer without its content digest.
 Result<std::optional<OciActionLayer>> parse_action_manifest(std::string_view json);
 
 /// True for a valid distribution-spec repository name ("team/kiln-cache").
@@ -92,17 +112,25 @@ class OciStore : public Store {
   Result<std::optional<std::string>> get_blob(const Digest& digest) override;
   Status put_blob(const Digest& digest, std::string_view data) override;
   Result<bool> has_blob(const Digest& digest) override;
+  WireBytes take_wire_bytes() override { return std::exchange(wire_, WireBytes{}); }
 
   /// "http(s)://host[:port]/v2/<repository>" — the prefix of every request.
   const std::string& api_base() const { return client_.api_base(); }
 
  private:
   OciStore(const RemoteUrl& url, const OciOptions& options, bool tls, std::string repository);
+  /// Uploads `data` as the blob `digest` unless the registry has it.
+  Status put_raw_blob(const Digest& digest, std::string_view data);
 
   std::string name_;
   RegistryClient client_;  // blobs, manifests, auth (oci/registry_client.h)
   bool empty_config_present_ = false;
   std::set<Digest> seen_absent_;  // blobs a HEAD just found missing: put_blob skips its own HEAD
+  bool compress_ = true;
+  // Output files that travel as zstd layers: those this process uploaded (for the manifests
+  // it writes) and those the manifests it read list (for the blobs it fetches next).
+  std::map<Digest, OciWireLayer> compressed_;
+  WireBytes wire_;
 };
 
 }  // namespace kiln

@@ -34,8 +34,8 @@ using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
 }  // namespace
 
-Result<std::unique_ptr<RedisStore>> RedisStore::create(RemoteUrl url, int timeout_ms) {
-  std::unique_ptr<RedisStore> s(new RedisStore(url, timeout_ms > 0 ? timeout_ms : 5000));
+Result<std::unique_ptr<RedisStore>> RedisStore::create(RemoteUrl url, int timeout_ms, bool compress) {
+  std::unique_ptr<RedisStore> s(new RedisStore(url, timeout_ms > 0 ? timeout_ms : 5000, compress));
   if (!url.path.empty()) {
     std::string_view db = std::string_view(url.path).substr(1);
     auto [ptr, ec] = std::from_chars(db.data(), db.data() + db.size(), s->db_);
@@ -137,6 +137,7 @@ Result<std::optional<std::string>> RedisStore::get_value(const std::string& key)
   if (reply->type == REDIS_REPLY_ERROR)
     return make_error("GET " + key + " on " + url_.name() + ": " + std::string(reply->str, reply->len));
   if (reply->type != REDIS_REPLY_STRING) return make_error("GET " + key + " on " + url_.name() + ": unexpected reply type");
+  wire_.down += reply->len;
   return std::optional<std::string>(std::string(reply->str, reply->len));
 }
 
@@ -147,6 +148,7 @@ Status RedisStore::set_value(const std::string& key, std::string_view value) {
   Reply reply(static_cast<redisReply*>(*r));
   if (reply->type == REDIS_REPLY_ERROR)
     return make_error("SET " + key + " on " + url_.name() + ": " + std::string(reply->str, reply->len));
+  wire_.up += value.size();
   return {};
 }
 
@@ -171,19 +173,16 @@ Result<std::optional<std::string>> RedisStore::get_blob(const Digest& digest) {
   if (!v || !*v) return v;
   // A zstd frame is kiln's compressed form; anything else (or a raw blob that merely starts
   // like one) is raw. Either way only bytes whose SHA-256 is the digest come back.
-  if (codec_of(**v) == Codec::Zstd) {
-    if (auto raw = zstd_decompress(**v); raw && sha256(*raw) == digest) return std::optional<std::string>(std::move(*raw));
-  }
+  if (codec_of(**v) == Codec::Zstd)
+    if (auto raw = decompress_from_wire(**v, digest)) return std::optional<std::string>(std::move(*raw));
   if (sha256(**v) != digest)
     return make_error("GET " + blob_key(digest) + " on " + url_.name() + ": content does not match its digest");
   return v;
 }
 
 Status RedisStore::put_blob(const Digest& digest, std::string_view data) {
-  if (data.size() >= kCompressMinBytes) {
-    auto z = zstd_compress(data, kCompressLevel);
-    if (z && z->size() < data.size() - data.size() / 10) return set_value(blob_key(digest), *z);  // saves ≥ 10 %
-  }
+  if (compress_)
+    if (auto z = compress_for_wire(data)) return set_value(blob_key(digest), *z);
   return set_value(blob_key(digest), data);
 }
 

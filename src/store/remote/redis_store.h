@@ -18,19 +18,19 @@
 #include <string>
 
 #include "store/remote/remote_url.h"
+#include "store/remote/wire_compression.h"
 #include "store/store.h"
+
+#include <utility>
 
 namespace kiln {
 
-/// Blobs smaller than this travel raw (compression would not pay for its frame).
-inline constexpr size_t kCompressMinBytes = 4096;
-/// zstd level for blobs on the wire.
-inline constexpr int kCompressLevel = 1;
-
 class RedisStore : public Store {
  public:
-  /// A store for a redis:// URL. Errors: bad db number, ttl or unknown query parameter.
-  static Result<std::unique_ptr<RedisStore>> create(RemoteUrl url, int timeout_ms);
+  /// A store for a redis:// URL; `compress`: blobs go as zstd frames when that pays
+  /// (store/remote/wire_compression.h; reading accepts both forms either way). Errors: bad db
+  /// number, ttl or unknown query parameter.
+  static Result<std::unique_ptr<RedisStore>> create(RemoteUrl url, int timeout_ms, bool compress = true);
   ~RedisStore() override;
   RedisStore(const RedisStore&) = delete;
   RedisStore& operator=(const RedisStore&) = delete;
@@ -41,6 +41,7 @@ class RedisStore : public Store {
   Result<std::optional<std::string>> get_blob(const Digest& digest) override;
   Status put_blob(const Digest& digest, std::string_view data) override;
   Result<bool> has_blob(const Digest& digest) override;
+  WireBytes take_wire_bytes() override { return std::exchange(wire_, WireBytes{}); }
 
   /// The Redis key of an action entry / a blob.
   std::string action_key(const Digest& key) const { return prefix_ + ":ac:" + key.hex(); }
@@ -49,7 +50,8 @@ class RedisStore : public Store {
   int64_t ttl_seconds() const { return ttl_s_; }
 
  private:
-  RedisStore(RemoteUrl url, int timeout_ms) : url_(std::move(url)), timeout_ms_(timeout_ms) {}
+  RedisStore(RemoteUrl url, int timeout_ms, bool compress)
+      : url_(std::move(url)), timeout_ms_(timeout_ms), compress_(compress) {}
   Status connect();
   /// Runs one command (argv form, binary safe). The reply is owned by the caller (freeReplyObject).
   Result<void*> command(const std::vector<std::string_view>& args);
@@ -58,6 +60,8 @@ class RedisStore : public Store {
   void disconnect();
 
   RemoteUrl url_;
+  bool compress_ = true;
+  WireBytes wire_;
   int timeout_ms_;
   std::string prefix_ = "kiln";
   int db_ = 0;
