@@ -101,7 +101,7 @@ t_kc=$(printf '%s\n' "${rows[@]}" | grep '^kiln cold, empty store (dev)' | cut -
 printf 'kiln cold ÷ plain cold:            %.3f   (expected ≤ 1.05)\n' "$(echo "$t_kc / $base" | bc -l)"
 printf 'kiln warm ÷ plain cold:            %.3f   (expected ≤ 0.10)\n' "$(echo "$t_kw / $base" | bc -l)"
 printf 'kiln warm ÷ sccache warm:          %.3f   (expected ≤ 0.15)\n' "$(echo "$t_kw / $t_sw" | bc -l)"
-printf 'kiln time per hit, p50 / p95 (ms): %s   (expected p50 ≤ 5)\n' "$p50"
+printf 'kiln time per hit, p50 / p95 (ms): %s   (expected p50 ≤ 3)\n' "$p50"
 for r in "${rows[@]}"; do
   IFS='|' read -r label t extra <<<"$r"
   [[ "$label" == *"warm from"* ]] || continue

@@ -224,6 +224,19 @@ cmp "$work/a/target/debug/app" target/debug/app || fail "app differs after a cor
 echo "corrupt compressed blob: $(count miss "$work/corrupt.log") misses, warned: $(grep -m1 'kiln: warning' "$work/corrupt.err")"
 cp "$work/frame.orig" "$blob"
 
+# Mixed entries, as when older kilns share the registry: A's app changes and is stored raw
+# (remote_compression off) beside the compressed rest; an empty store reads both kinds.
+echo 'fn main() { let mut b = itoa::Buffer::new(); println!("{} {} mixed", util::greet(42), b.format(7u8)); }' >"$work/a/app/src/main.rs"
+cp "$work/a/app/src/main.rs" "$work/b-elsewhere/app/src/main.rs"
+(cd "$work/a" && KILN_DIR="$work/store-a" KILN_REMOTE="$open_url" KILN_REMOTE_COMPRESSION=off cargo kiln build 2>"$work/mixed-a.err") ||
+  { cat "$work/mixed-a.err"; fail "raw upload of the changed app"; }
+rm -rf target
+KILN_DIR="$work/store-mixed" KILN_LOG="$work/mixed.log" cargo kiln build 2>"$work/mixed.err" ||
+  { cat "$work/mixed.err"; fail "build from mixed raw and compressed entries"; }
+[ "$(count miss "$work/mixed.log")" -eq 0 ] || fail "mixed raw and compressed entries: misses"
+[ "$(./target/debug/app)" = "hello #42 7 mixed" ] || fail "mixed entries: the app does not print the change"
+echo "mixed raw and compressed entries: $(count hit "$work/mixed.log") hits, 0 misses"
+
 # --- 2. htpasswd over TLS ----------------------------------------------------------------
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" \
   -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \

@@ -7,6 +7,8 @@ namespace kiln {
 
 std::optional<std::string> compress_for_wire(std::string_view data) {
   if (data.size() < kCompressMinBytes) return std::nullopt;
+  // Already a compressed frame (the build index pack is zstd): sent as it is, not tried again.
+  if (codec_of(data) != Codec::Unknown) return std::nullopt;
   auto z = zstd_compress(data, kCompressLevel);
   if (!z || z->size() >= data.size() - data.size() / 10) return std::nullopt;  // saves < 10 %
   return std::move(*z);
