@@ -133,8 +133,10 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
   auto result = run_process(argv, [](int fd, std::string_view chunk) { write_all(fd, chunk); });
   if (toolchain_probe.joinable()) toolchain_probe.join();
   // The build's last misses may still be storing. Their stats are counted already; with
-  // remotes, the build index below needs their keys.
-  if (!pre_cfg.disabled && !index_file.empty()) {
+  // remotes, the build index below needs their keys; on CI the job saves the store next.
+  const char* ci = std::getenv("CI");
+  bool on_ci = ci && *ci && std::string(ci) != "false" && std::string(ci) != "0";
+  if (!pre_cfg.disabled && (!index_file.empty() || on_ci)) {
     StoreWait w = wait_for_background_stores(pre_cfg.dir, session, kStoreWaitMs);
     if (w.pending > 0) debug("waited " + std::to_string(static_cast<int>(w.waited_ms)) + " ms for " +
                              std::to_string(w.pending) + " background stores");

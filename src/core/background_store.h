@@ -24,7 +24,8 @@
 // then does not store it writes an "unstored" event with the reason, which amends it. So
 // `cargo kiln` reports without waiting. It waits for its session's stores (each slot file
 // holds its holder's session, KILN_SESSION) only with remote stores, whose build index needs
-// their keys (wait_for_background_stores). A bare RUSTC_WRAPPER=kiln has nobody to wait, so
+// their keys, and on CI (CI set, as CI services do), where the job saves the store next
+// (wait_for_background_stores). A bare RUSTC_WRAPPER=kiln has nobody to wait, so
 // "auto" stores in the foreground there; `kiln cache wait` is for "on".
 //
 // Never a duplicate: a slot file also names the action being stored, and a wrapper whose
