@@ -95,11 +95,7 @@ bool Prefetch::fetch(size_t chain, const Digest& key) {
   for (const auto& of : packed->second.output_files)
     if (auto blob = pack_.blobs.find(of.digest); blob != pack_.blobs.end())
       if (auto have = c.local().has_blob(of.digest); have && !*have) (void)c.local().put_fetched_blob(of.digest, blob->second);
-  if (c.tiered()->import_entry(key, packed->second)) return true;  // the larger blobs from the remotes
-  // A remote that names a blob only in the entry's own manifest (an OCI registry's compressed
-  // layers): the entry the usual way, still here beside cargo rather than in a wrapper.
-  auto e = c.store().get_action(key);
-  return e && *e;
+  return c.tiered()->import_entry(key, packed->second);  // the larger blobs from the remotes
 }
 
 void Prefetch::work(size_t chain) {

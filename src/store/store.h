@@ -54,6 +54,12 @@ class Store {
   /// and manifests, as sent: compressed where they travel compressed). Local stores: none.
   virtual WireBytes take_wire_bytes() { return {}; }
 
+  /// True when some blobs can only be found through the entry that names them (an OCI
+  /// registry's compressed layers are named by the frame's digest, which the entry's
+  /// manifest gives): a caller holding an entry from elsewhere (the build index pack) should
+  /// get_action() it from this store before fetching its blobs.
+  virtual bool blobs_named_by_entry() const { return false; }
+
   /// Writes the blob with `digest` to the file `path` (mode 0755 when `executable`, else 0644)
   /// through a temp file renamed into place only once the content matched the digest; missing
   /// parent directories are created. False on a miss or a corrupt blob (nothing written).

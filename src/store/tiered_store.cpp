@@ -169,11 +169,18 @@ std::optional<std::string> TieredStore::get_remote_blob(const Digest& digest) {
 bool TieredStore::import_entry(const Digest& key, const ActionResult& entry) {
   if (entry.meta.kind == EntryKind::Result) {
     Remote* from = nullptr;
-    for (auto& rp : remotes_)
-      if (rp->readable() && fetch_blobs(*rp, entry)) {
+    bool all_local = true;
+    for (const auto& of : entry.output_files)
+      if (auto have = local_.has_blob(of.digest); !have || !*have) all_local = false;
+    for (auto& rp : remotes_) {
+      if (!rp->readable()) continue;
+      // Its blobs may be named only by its own manifest there (store.h): read that first.
+      if (!all_local && rp->store->blobs_named_by_entry()) (void)rp->store->get_action(key);
+      if (fetch_blobs(*rp, entry)) {
         from = rp.get();
         break;
       }
+    }
     if (!from) return false;
     ++from->counters.hits;
     debug("remote hit " + from->name + " result " + key.hex() + " (index pack)");

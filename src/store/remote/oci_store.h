@@ -113,6 +113,9 @@ class OciStore : public Store {
   Status put_blob(const Digest& digest, std::string_view data) override;
   Result<bool> has_blob(const Digest& digest) override;
   WireBytes take_wire_bytes() override { return std::exchange(wire_, WireBytes{}); }
+  /// With compression on (what this kiln uploads); entries of kilns that sent raw blobs are
+  /// still read, their blobs found by their digest.
+  bool blobs_named_by_entry() const override { return compress_; }
 
   /// "http(s)://host[:port]/v2/<repository>" — the prefix of every request.
   const std::string& api_base() const { return client_.api_base(); }
