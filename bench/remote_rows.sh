@@ -4,32 +4,10 @@
 # EMPTY local store and only that remote (up to 3 times while it misses: ripgrep's
 # unicode-linebreak build script writes one of several tables.rs at random).
 # Uses run(), rows and $work from ripgrep.sh.
-rb_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-rb_wait() { for _ in $(seq 200); do python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2)' "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
-rb_pids=()
-rb_stop() { for p in "${rb_pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap 'rb_stop; cleanup' EXIT
-
-d="$work/srv"; mkdir -p "$d/www" "$d/redis" "$d/reg"
-np=$(rb_port); rp=$(rb_port); op=$(rb_port)
-cat >"$d/nginx.conf" <<CONF
-daemon off; master_process off; worker_processes 1; pid $d/nginx.pid; error_log $d/nginx.err;
-events { worker_connections 256; }
-http { access_log off; client_body_temp_path $d/body; client_max_body_size 0;
-  server { listen 127.0.0.1:$np; root $d/www;
-    location / { dav_methods PUT DELETE; create_full_put_path on; } } }
-CONF
-nginx -e "$d/nginx.err" -p "$d" -c "$d/nginx.conf" >/dev/null 2>&1 & rb_pids+=($!)
-redis-server --port "$rp" --bind 127.0.0.1 --save '' --appendonly no --dir "$d/redis" >/dev/null 2>&1 & rb_pids+=($!)
-cat >"$d/reg.yml" <<YML
-version: 0.1
-log: {level: error}
-storage: {filesystem: {rootdirectory: $d/reg}}
-http: {addr: 127.0.0.1:$op}
-YML
-docker-registry serve "$d/reg.yml" >/dev/null 2>&1 & rb_pids+=($!)
-rb_wait "$np" && rb_wait "$rp" && rb_wait "$op" || { echo "remote servers did not start" >&2; return 0; }
-
+source "$root/bench/servers.sh"
+trap 'bench_stop_servers; cleanup' EXIT
+bench_start_servers "$work/srv" || { echo "remote servers did not start" >&2; return 0; }
+np=$bench_http_port rp=$bench_redis_port op=$bench_oci_port
 http_url="http://127.0.0.1:$np/kiln"; redis_url="redis://127.0.0.1:$rp"; oci_url="oci://127.0.0.1:$op/kiln/cache"
 export KILN_REMOTE_TIMEOUT=20000
 KILN_DIR="$work/store-upload" KILN_REMOTE="$http_url $redis_url $oci_url" \
@@ -65,5 +43,5 @@ for r in "HTTP (nginx WebDAV)|$http_url" "Redis|$redis_url" "OCI registry|$oci_u
     rb_remote_only "kiln warm from $name only, empty local store, again" "$url" ||
     rb_remote_only "kiln warm from $name only, empty local store, again" "$url" || true
 done
-rb_stop
+bench_stop_servers
 unset KILN_REMOTE_TIMEOUT

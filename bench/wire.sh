@@ -28,11 +28,9 @@ corpus=${KILN_CORPUS_DIR:-/var/tmp/kiln-corpus}
 src=$("$root/scripts/prepare-debian-app.sh" rust-ripgrep "$corpus/ripgrep")
 
 work=$(mktemp -d /tmp/kiln-bench-wire.XXXX)
-pids=()
 cleanup() {
   tc qdisc del dev lo root 2>/dev/null || true
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  bench_stop_servers 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -40,27 +38,9 @@ unset RUSTC_WRAPPER CARGO_TARGET_DIR CARGO_INCREMENTAL KILN_LOG KILN_REMOTE KILN
 export CARGO_TERM_PROGRESS_WHEN=never KILN_REMOTE_TIMEOUT=60000
 cp -a "$src" "$work/rg"
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),0.2)' "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
-d="$work/srv"; mkdir -p "$d/www" "$d/redis" "$d/reg"
-np=$(port); rp=$(port); op=$(port)
-cat >"$d/nginx.conf" <<CONF
-daemon off; master_process off; worker_processes 1; pid $d/nginx.pid; error_log $d/nginx.err;
-events { worker_connections 256; }
-http { access_log off; client_body_temp_path $d/body; client_max_body_size 0;
-  server { listen 127.0.0.1:$np; root $d/www;
-    location / { dav_methods PUT DELETE; create_full_put_path on; } } }
-CONF
-nginx -e "$d/nginx.err" -p "$d" -c "$d/nginx.conf" >/dev/null 2>&1 & pids+=($!)
-redis-server --port "$rp" --bind 127.0.0.1 --save '' --appendonly no --dir "$d/redis" >/dev/null 2>&1 & pids+=($!)
-cat >"$d/reg.yml" <<YML
-version: 0.1
-log: {level: error}
-storage: {filesystem: {rootdirectory: $d/reg}}
-http: {addr: 127.0.0.1:$op}
-YML
-docker-registry serve "$d/reg.yml" >/dev/null 2>&1 & pids+=($!)
-wait_port "$np" && wait_port "$rp" && wait_port "$op" || { echo "remote servers did not start" >&2; exit 1; }
+source "$root/bench/servers.sh"
+bench_start_servers "$work/srv" || { echo "remote servers did not start" >&2; exit 1; }
+np=$bench_http_port rp=$bench_redis_port op=$bench_oci_port
 http="http://127.0.0.1:$np/kiln"
 redis_raw="redis://127.0.0.1:$rp/1" redis_z="redis://127.0.0.1:$rp/2"
 oci_raw="oci://127.0.0.1:$op/kiln/raw" oci_z="oci://127.0.0.1:$op/kiln/zstd"

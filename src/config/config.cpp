@@ -6,6 +6,8 @@
 // kiln — a dependency must not be able to point a build at its own remote store.
 #include "config/config.h"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <cctype>
@@ -188,26 +190,31 @@ Status apply_sandbox(Config& c, const RawValue& v, const Layer&) {
   return {};
 }
 
+// A word setting that also takes a bool: true/on/1/yes mean `yes`, false/off/0/no mean `no`;
+// otherwise one of `words`. Errors: anything else, naming the accepted words.
+Result<std::string> choice_or_bool(const RawValue& v, const std::string& yes, const std::string& no,
+                                   const std::vector<std::string>& words) {
+  std::string t = v.kind == RawValue::Bool ? (v.b ? yes : no) : v.kind == RawValue::Str ? lower(v.s) : "";
+  if (t == "1" || t == "true" || t == "yes" || t == "on") t = yes;
+  if (t == "0" || t == "false" || t == "no" || t == "off" || t == "none") t = no;
+  if (std::find(words.begin(), words.end(), t) != words.end()) return t;
+  std::string expected;
+  for (size_t i = 0; i < words.size(); ++i)
+    expected += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ") + ("\"" + words[i] + "\"");
+  return make_error("expected " + expected);
+}
+
 Status apply_remote_compression(Config& c, const RawValue& v, const Layer&) {
-  std::string t = v.kind == RawValue::Str ? lower(v.s) : "";
-  if (v.kind == RawValue::Bool) t = v.b ? "zstd" : "off";
-  if (t == "on" || t == "1" || t == "true") t = "zstd";
-  if (t == "0" || t == "false" || t == "no" || t == "none") t = "off";
-  if (t != "zstd" && t != "off") return make_error("expected \"zstd\" or \"off\"");
-  c.remote_compression = t;
+  auto t = choice_or_bool(v, "zstd", "off", {"zstd", "off"});
+  if (!t) return t.error();
+  c.remote_compression = *t;
   return {};
 }
 
 Status apply_background_store(Config& c, const RawValue& v, const Layer&) {
-  if (v.kind == RawValue::Bool) {
-    c.background_store = v.b ? "on" : "off";
-    return {};
-  }
-  std::string t = v.kind == RawValue::Str ? lower(v.s) : "";
-  if (t == "1" || t == "true" || t == "yes") t = "on";
-  if (t == "0" || t == "false" || t == "no") t = "off";
-  if (t != "auto" && t != "on" && t != "off") return make_error("expected \"auto\", \"on\" or \"off\"");
-  c.background_store = t;
+  auto t = choice_or_bool(v, "on", "off", {"auto", "on", "off"});
+  if (!t) return t.error();
+  c.background_store = *t;
   return {};
 }
 
@@ -280,7 +287,7 @@ const std::vector<KeyDef>& key_defs() {
       {{"background_store", "KILN_BACKGROUND_STORE", "\"auto\", \"on\" or \"off\"", "auto",
         "Store a miss's outputs (compress, digest, write, upload) in a background process, so "
         "that cargo goes on as soon as rustc has finished. \"auto\": under `cargo kiln`, which "
-        "waits for its stores before it reports; a bare RUSTC_WRAPPER=kiln stores before it "
+        "counts them at once and waits for them at the end only with remotes or on CI; a bare RUSTC_WRAPPER=kiln stores before it "
         "returns, so a script that copies the store afterwards finds everything. \"on\" "
         "everywhere (then `kiln cache wait` waits for pending stores), \"off\" nowhere."},
        apply_background_store},
