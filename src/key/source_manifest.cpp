@@ -203,16 +203,16 @@ std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const Pa
     return it->second && *it->second == f.digest ? nullptr : "content differs";
   };
   auto by_path = [](const ManifestFile& f, const std::string& p) { return f.path < p; };
+  // Paths that must stay absent (a PATH search leaves hundreds): checked once per lookup,
+  // and after the files, which reject an outdated set sooner.
+  std::map<std::string, bool> exists;
+  auto now_exists = [&](const std::string& portable) {
+    auto it = exists.find(portable);
+    if (it == exists.end()) it = exists.emplace(portable, path_exists(anchors.local_path(portable))).first;
+    return it->second;
+  };
   for (const auto& set : manifest.sets) {
     bool ok = true;
-    for (const auto& a : set.absent) {
-      if (path_exists(anchors.local_path(a))) {
-        reject(a, "now exists");
-        ok = false;
-        break;
-      }
-    }
-    if (!ok) continue;
     for (const auto& sp : suspects) {  // set.files is sorted by path
       auto it = std::lower_bound(set.files.begin(), set.files.end(), sp, by_path);
       if (it == set.files.end() || it->path != sp) continue;
@@ -232,6 +232,14 @@ std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const Pa
         break;
       }
       ss.files.push_back({f.path, f.digest});
+    }
+    if (!ok) continue;
+    for (const auto& a : set.absent) {
+      if (now_exists(a)) {
+        reject(a, "now exists");
+        ok = false;
+        break;
+      }
     }
     if (!ok) continue;
     for (const auto& n : set.env_names) ss.env_deps.push_back({n, env_dep_value(n, anchors)});
