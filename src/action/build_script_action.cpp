@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <memory>
 #include <cstring>
 #include <ctime>
 #include <functional>
@@ -166,8 +165,8 @@ class BuildScriptAction : public ActionKind {
 
   // Checked at once (the trace, the watched inputs); the OUT_DIR files are stored as a
   // compilation's outputs are, in a background store when there is one (cargo only reads them).
-  Result<RecordPlan> plan_record(Store&, const PreparedAction& a, const ProcessResult& result, int64_t start_ns,
-                                 int64_t run_ms, const TraceLog& trace) override {
+  Result<RecordPlan> plan_record(const PreparedAction& a, const ProcessResult& result, int64_t start_ns, int64_t run_ms,
+                                 const TraceLog& trace) override {
     RecordPlan plan;
     RecordOutcome out;
     auto not_stored = [&](const std::string& reason, const std::string& detail) {
@@ -226,20 +225,15 @@ class BuildScriptAction : public ActionKind {
     entry.stdout_raw = a.anchors.portable_text(result.stdout_data);
     entry.stderr_raw = a.anchors.portable_text(result.stderr_data);
 
-    auto pending = std::make_shared<PendingRecord>();
-    pending->out = std::move(out);
-    pending->outputs = outputs;
-    pending->anchors = a.anchors;
-    pending->pre_key = a.pre_key;
-    pending->full_key = full_key;
-    pending->manifest_set = std::move(manifest_set);
-    pending->entry = std::move(entry);
-    plan.outputs = std::move(outputs);
-    plan.store = [pending](Store& store, const OutputSnapshot* snapshot) {
-      return store_pending_record(store, std::move(*pending), snapshot, /*scan_strict_end=*/false);
-    };
-    plan.background_ok = true;
-    return plan;
+    PendingRecord pending;
+    pending.out = std::move(out);
+    pending.outputs = std::move(outputs);
+    pending.anchors = a.anchors;
+    pending.pre_key = a.pre_key;
+    pending.full_key = full_key;
+    pending.manifest_set = std::move(manifest_set);
+    pending.entry = std::move(entry);
+    return plan_to_store(std::move(pending), /*background_ok=*/true, /*scan_strict_end=*/false);
   }
 
  private:

@@ -2,6 +2,7 @@
 #include "action/engine.h"
 
 #include <cstdlib>
+#include <memory>
 
 #include <unistd.h>
 
@@ -150,7 +151,7 @@ struct Engine {
       plan = std::move(untraced);
     } else {
       try {
-        plan = kind.plan_record(stores.store(), a, *result, start_ns, run_ms, *trace);
+        plan = kind.plan_record(a, *result, start_ns, run_ms, *trace);
       } catch (const std::exception& e) {
         plan = make_error(std::string("internal error: ") + e.what());
       }
@@ -168,18 +169,9 @@ struct Engine {
         timing("fork");
         return *code;
       }
-    Result<RecordOutcome> rec = make_error("internal error");
-    if (!plan) {
-      rec = plan.error();
-    } else if (plan->done) {
-      rec = std::move(*plan->done);
-    } else {
-      try {
-        rec = plan->store(stores.store(), nullptr);
-      } catch (const std::exception& e) {
-        rec = make_error(std::string("internal error: ") + e.what());
-      }
-    }
+    Result<RecordOutcome> rec = !plan        ? Result<RecordOutcome>(plan.error())
+                                : plan->done ? Result<RecordOutcome>(std::move(*plan->done))
+                                             : run_store(*plan, stores.store(), nullptr);
     report(a, rec, false);
     timing("store");
     kind.finish(a, result->exit_code);
@@ -201,13 +193,7 @@ struct Engine {
     if (pid == 0) {
       become_background_store();
       set_log_pid(wrapper_pid);
-      Result<RecordOutcome> rec = make_error("internal error");
-      try {
-        rec = plan.store(stores.store(), &snapshot);
-      } catch (const std::exception& e) {
-        rec = make_error(std::string("internal error: ") + e.what());
-      }
-      report(a, rec, true);
+      report(a, run_store(plan, stores.store(), &snapshot), true);
       debug("background store of " + a.name + " took " + std::to_string(static_cast<int>(now_ms() - answered_ms)) +
             " ms");
       if (stores.tiered()) stores.tiered()->flush_stats();
@@ -225,6 +211,15 @@ struct Engine {
     stores.forget_at_exit();
     kind.finish(a, result.exit_code);
     return result.exit_code;
+  }
+
+  // Runs a plan's store; an exception is an error value (nothing throws past a record).
+  static Result<RecordOutcome> run_store(RecordPlan& plan, Store& store, const OutputSnapshot* snapshot) {
+    try {
+      return plan.store(store, snapshot);
+    } catch (const std::exception& e) {
+      return make_error(std::string("internal error: ") + e.what());
+    }
   }
 
   // Writes the stats event and log line of a recorded miss. `background`: a background
@@ -250,6 +245,17 @@ struct Engine {
 };
 
 }  // namespace
+
+RecordPlan plan_to_store(PendingRecord pending, bool background_ok, bool scan_strict_end) {
+  RecordPlan plan;
+  plan.outputs = pending.outputs;
+  plan.background_ok = background_ok;
+  auto shared = std::make_shared<PendingRecord>(std::move(pending));  // std::function needs a copyable callable
+  plan.store = [shared, scan_strict_end](Store& store, const OutputSnapshot* snapshot) {
+    return store_pending_record(store, std::move(*shared), snapshot, scan_strict_end);
+  };
+  return plan;
+}
 
 int run_action(ActionKind& kind, const Config& cfg) {
   Engine engine{kind, cfg, {}};

@@ -40,8 +40,7 @@ struct PreparedAction {
 
 /// How a successful miss gets stored (ActionKind::plan_record).
 struct RecordPlan {
-  /// Set: decided already (not stored, with the reason; or stored by a kind that stores in
-  /// one go), `store` is empty.
+  /// Set: decided already that it is not stored (with the reason); `store` is empty.
   std::optional<RecordOutcome> done;
   /// The rest — read, digest, write, upload the outputs —: now, or in a background store
   /// (core/background_store.h) with the outputs' snapshot (outputs are then read through it).
@@ -51,6 +50,10 @@ struct RecordPlan {
   /// True when `store` may run after cargo was answered (nothing moves the outputs).
   bool background_ok = false;
 };
+
+/// The plan that stores `pending` (core/record.h's second half) with `scan_strict_end` as
+/// store_pending_record takes it.
+RecordPlan plan_to_store(PendingRecord pending, bool background_ok, bool scan_strict_end = true);
 
 /// One kind of action (see the file comment).
 class ActionKind {
@@ -69,9 +72,10 @@ class ActionKind {
   virtual void replay(const ActionResult& entry, const PreparedAction& action) = 0;
   /// A successful miss, first half: checks at once what decides whether it can be stored
   /// (`trace` is what the tracer saw), and returns either that decision or the work that
-  /// stores it (RecordPlan). Errors: the store failed (a kind that stores in one go).
-  virtual Result<RecordPlan> plan_record(Store& store, const PreparedAction& action, const ProcessResult& result,
-                                         int64_t start_ns, int64_t run_ms, const TraceLog& trace) = 0;
+  /// stores it (RecordPlan). Errors: anything unexpected (the miss is then counted as
+  /// store-failed).
+  virtual Result<RecordPlan> plan_record(const PreparedAction& action, const ProcessResult& result, int64_t start_ns,
+                                         int64_t run_ms, const TraceLog& trace) = 0;
   /// Called after a hit's replay or a miss's record (whether or not it was stored), with the
   /// exit code; kinds that leave something behind (a build-script launcher) do it here.
   virtual void finish(const PreparedAction& action, int exit_code) {}

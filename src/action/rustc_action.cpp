@@ -2,7 +2,6 @@
 #include "action/rustc_action.h"
 
 #include <cstdlib>
-#include <memory>
 #include <variant>
 
 #include "action/build_script_action.h"
@@ -117,23 +116,17 @@ class RustcAction : public ActionKind {
 
   void replay(const ActionResult& entry, const PreparedAction& a) override { replay_output(entry, a.anchors); }
 
-  Result<RecordPlan> plan_record(Store&, const PreparedAction& a, const ProcessResult& result, int64_t start_ns,
-                                 int64_t run_ms, const TraceLog& trace) override {
+  Result<RecordPlan> plan_record(const PreparedAction& a, const ProcessResult& result, int64_t start_ns, int64_t run_ms,
+                                 const TraceLog& trace) override {
     auto checked = check_compilation(inv_, a.anchors, a.pre_key, result, start_ns, run_ms, &trace, sysroot_);
     if (!checked) return checked.error();
-    RecordPlan plan;
     if (auto* done = std::get_if<RecordOutcome>(&*checked)) {
+      RecordPlan plan;
       plan.done = *done;
       return plan;
     }
-    auto pending = std::make_shared<PendingRecord>(std::move(std::get<PendingRecord>(*checked)));
-    plan.outputs = pending->outputs;
-    plan.store = [pending](Store& store, const OutputSnapshot* snapshot) {
-      return store_pending_record(store, std::move(*pending), snapshot);
-    };
     // A compiled build script is moved aside for its launcher by finish(): stored first.
-    plan.background_ok = !is_launched_build_script();
-    return plan;
+    return plan_to_store(std::move(std::get<PendingRecord>(*checked)), !is_launched_build_script());
   }
 
   // A compiled build script: cargo will run the binary at its output path; a launcher there

@@ -41,14 +41,35 @@ std::string slot_field(int fd, int i) {
   return s.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
-// Waits until no process holds the slot `fd` (true), or `deadline_ms` (now_ms) passes (false).
-bool wait_unlocked(int fd, double deadline_ms) {
-  while (::flock(fd, LOCK_SH | LOCK_NB) != 0) {
-    if (now_ms() >= deadline_ms) return false;
+// Waits until no slot whose field `field` is `value` ("" = every slot) is held, at most
+// `timeout_ms` ms. Slots are made in order: the first missing one ends the list.
+StoreWait wait_for_slots(const std::string& store_dir, int field, const std::string& value, int timeout_ms) {
+  StoreWait w;
+  double t0 = now_ms();
+  std::vector<int> held;  // fds of the slots still held
+  for (int i = 0;; ++i) {
+    int fd = ::open(slot_path(store_dir, i).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) break;
+    if ((value.empty() || slot_field(fd, field) == value) && ::flock(fd, LOCK_SH | LOCK_NB) != 0) {
+      held.push_back(fd);
+      continue;
+    }
+    ::close(fd);
+  }
+  w.pending = static_cast<int>(held.size());
+  while (!held.empty()) {
+    std::erase_if(held, [](int fd) {
+      if (::flock(fd, LOCK_SH | LOCK_NB) != 0) return false;
+      ::close(fd);
+      return true;
+    });
+    if (held.empty() || now_ms() - t0 >= timeout_ms) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  ::flock(fd, LOCK_UN);
-  return true;
+  w.still_running = static_cast<int>(held.size());
+  for (int fd : held) ::close(fd);
+  w.waited_ms = now_ms() - t0;
+  return w;
 }
 
 }  // namespace
@@ -93,47 +114,11 @@ void become_background_store() {
 }
 
 bool wait_for_pending_store(const std::string& store_dir, const std::string& pre_key, int timeout_ms) {
-  double deadline = now_ms() + timeout_ms;
-  bool waited = false;
-  for (int i = 0;; ++i) {
-    int fd = ::open(slot_path(store_dir, i).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) break;
-    if (slot_field(fd, 2) == pre_key && ::flock(fd, LOCK_SH | LOCK_NB) != 0) {
-      (void)wait_unlocked(fd, deadline);
-      waited = true;
-    }
-    ::close(fd);
-  }
-  return waited;
+  return wait_for_slots(store_dir, 2, pre_key, timeout_ms).pending > 0;
 }
 
 StoreWait wait_for_background_stores(const std::string& store_dir, const std::string& session, int timeout_ms) {
-  StoreWait w;
-  double t0 = now_ms();
-  std::vector<int> held;  // fds of slots held by the session's stores
-  for (int i = 0;; ++i) {
-    int fd = ::open(slot_path(store_dir, i).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) break;  // slots are made in order: the first missing one ends the list
-    if ((session.empty() || slot_field(fd, 0) == session) && ::flock(fd, LOCK_SH | LOCK_NB) != 0) {
-      held.push_back(fd);
-      continue;
-    }
-    ::close(fd);
-  }
-  w.pending = static_cast<int>(held.size());
-  while (!held.empty()) {
-    std::erase_if(held, [](int fd) {
-      if (::flock(fd, LOCK_SH | LOCK_NB) != 0) return false;
-      ::close(fd);
-      return true;
-    });
-    if (held.empty() || now_ms() - t0 >= timeout_ms) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  w.still_running = static_cast<int>(held.size());
-  for (int fd : held) ::close(fd);
-  w.waited_ms = now_ms() - t0;
-  return w;
+  return wait_for_slots(store_dir, 0, session, timeout_ms);
 }
 
 }  // namespace kiln

@@ -17,16 +17,16 @@ Result<std::optional<CacheHit>> lookup_entry(Store& store, const Digest& pre_key
     debug("lookup: " + manifest.error().message);
     return Found{};
   }
-  // A miss that follows hashes its inputs: those still as the newest set recorded them (after an
-  // edit: all but the edited files) need not be.
-  if (!manifest->sets.empty())
-    for (const auto& f : manifest->sets.front().files)
-      note_known_digest(anchors.local_path(f.path), FileStat{f.size, f.mtime_ns, f.ctime_ns, f.inode, 0}, f.digest);
   std::vector<std::string> mismatches;
   auto sources = match_manifest(*manifest, anchors, debug_enabled() ? &mismatches : nullptr);
   if (!sources) {
     debug("lookup: no source set of the manifest matches");
     for (const auto& m : mismatches) debug("  set rejected: " + m);
+    // The miss that follows hashes its inputs: those still as the newest set recorded them
+    // (after an edit: all but the edited files) need not be. Not done on a hit: nothing follows.
+    if (!manifest->sets.empty())
+      for (const auto& f : manifest->sets.front().files)
+        note_known_digest(anchors.local_path(f.path), FileStat{f.size, f.mtime_ns, f.ctime_ns, f.inode, 0}, f.digest);
     return Found{};
   }
   Digest key = compute_full_key(pre_key, *sources);

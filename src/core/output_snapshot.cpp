@@ -14,18 +14,6 @@
 namespace kiln {
 namespace {
 
-std::optional<FileStat> fstat_file(int fd) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return std::nullopt;
-  FileStat f;
-  f.size = static_cast<uint64_t>(st.st_size);
-  f.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-  f.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000LL + st.st_ctim.tv_nsec;
-  f.inode = static_cast<uint64_t>(st.st_ino);
-  f.mode = st.st_mode;
-  return f;
-}
-
 // The XXH3-64 of the file behind `fd`, `size` bytes (mapped, not copied); nullopt when it
 // cannot be read.
 std::optional<uint64_t> checksum(int fd, uint64_t size) {
@@ -50,7 +38,7 @@ OutputSnapshot OutputSnapshot::take(const std::vector<std::string>& paths) {
     if (s.files_.count(p)) continue;
     int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) continue;
-    auto st = fstat_file(fd);
+    auto st = stat_fd(fd);
     std::optional<uint64_t> sum = st && S_ISREG(st->mode) ? checksum(fd, st->size) : std::nullopt;
     if (!sum) {
       ::close(fd);
@@ -71,7 +59,7 @@ Result<std::string> OutputSnapshot::read(const std::string& path) const {
   auto it = files_.find(path);
   if (it == files_.end()) return make_error("output changed: " + path + " was not there when the command ended");
   const Open& o = it->second;
-  auto now = fstat_file(o.fd);
+  auto now = stat_fd(o.fd);
   if (!now || now->size != o.st.size) return make_error("output changed after the command ended: " + path);
   std::string content(o.st.size, '\0');
   size_t done = 0;

@@ -137,9 +137,9 @@ Status make_dirs(const std::string& path) {
   return {};
 }
 
-std::optional<FileStat> stat_file(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+namespace {
+
+FileStat to_file_stat(const struct stat& st) {
   FileStat fs;
   fs.size = static_cast<uint64_t>(st.st_size);
   fs.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
@@ -147,6 +147,20 @@ std::optional<FileStat> stat_file(const std::string& path) {
   fs.inode = st.st_ino;
   fs.mode = st.st_mode;
   return fs;
+}
+
+}  // namespace
+
+std::optional<FileStat> stat_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return to_file_stat(st);
+}
+
+std::optional<FileStat> stat_fd(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return std::nullopt;
+  return to_file_stat(st);
 }
 
 bool path_exists(const std::string& path) {

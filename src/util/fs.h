@@ -68,6 +68,9 @@ struct FileStat {
 /// stat(2) of a path (following symlinks); nullopt when it does not exist.
 std::optional<FileStat> stat_file(const std::string& path);
 
+/// fstat(2) of an open descriptor; nullopt when it fails.
+std::optional<FileStat> stat_fd(int fd);
+
 /// True when `path` is an existing regular file or directory.
 bool path_exists(const std::string& path);
 

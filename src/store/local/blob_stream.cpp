@@ -155,9 +155,8 @@ class FrameDecoder {
   LZ4F_dctx* lz4_ = nullptr;
 };
 
-// Reads and decompresses `in_fd` into the ring. `read_error` receives errno text.
-// Reads a blob file's tag frame (local/blob_file.h) into `sink.tag` and skips it; a tag naming
-// another digest is corruption.
+// Reads and decompresses `in_fd` into the ring; its tag frame (local/blob_file.h) goes into
+// `sink.tag`, and a tag naming another digest is corruption. `read_error` receives errno text.
 Produced produce(int in_fd, ChunkRing& ring, Sink& sink, const Digest& digest, std::string& read_error) {
   std::vector<char> in(256 * 1024);
   ZSTD_inBuffer ib{in.data(), 0, 0};

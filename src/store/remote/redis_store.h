@@ -60,9 +60,9 @@ class RedisStore : public Store {
   void disconnect();
 
   RemoteUrl url_;
+  int timeout_ms_;
   bool compress_ = true;
   WireBytes wire_;
-  int timeout_ms_;
   std::string prefix_ = "kiln";
   int db_ = 0;
   int64_t ttl_s_ = 0;
