@@ -27,31 +27,25 @@ base_bin=$("$root/bench/baseline_kiln.sh" "$baseline")
 corpus=${KILN_CORPUS_DIR:-/var/tmp/kiln-corpus}
 work=$(mktemp -d /tmp/kiln-bench-bs.XXXX)
 trap 'rm -rf "$work"' EXIT
-unset RUSTC_WRAPPER CARGO_TARGET_DIR CARGO_INCREMENTAL KILN_DIR KILN_LOG KILN_REMOTE
+unset RUSTC_WRAPPER CARGO_TARGET_DIR KILN_DIR KILN_LOG KILN_REMOTE
+export CARGO_INCREMENTAL=0  # as the baseline's `cargo kiln` forced: both compile the same way
 export CARGO_TERM_PROGRESS_WHEN=never
 cp -a "$root/bench/projects/cbuild" "$work/cbuild"
 cp -a "$("$root/scripts/prepare-debian-app.sh" rust-ripgrep "$corpus/ripgrep")" "$work/ripgrep"
 
-now() { date +%s.%N; }
-timed() {  # timed OUT DIR BIN STORE: `cargo kiln build` after `cargo clean`, seconds
-  local out=$1 dir=$2 bin=$3 store=$4 t0
-  (cd "$dir" && cargo clean -q)
-  t0=$(now)
-  (cd "$dir" && PATH="$bin:$PATH" KILN_DIR="$store" cargo kiln build) >"$out" 2>&1 || { tail -20 "$out" >&2; exit 1; }
-  echo "$(now) - $t0" | bc
-}
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-summary() { grep -h '^kiln:' "$1" | tail -1 | sed 's/ — .*//'; }
+source "$root/bench/lib.sh"
+# run OUT DIR BIN STORE: `cargo kiln build` after `cargo clean` with BIN's kiln and STORE, seconds.
+run() { clean_timed "$1" "$2" env PATH="$3:$PATH" KILN_DIR="$4" cargo kiln build; }
 
 rows=()
 for app in cbuild ripgrep; do
   echo "== $app" >&2
-  timed "$work/cold-new.log" "$work/$app" "$new_bin" "$work/store-new-$app" >/dev/null
-  timed "$work/cold-base.log" "$work/$app" "$base_bin" "$work/store-base-$app" >/dev/null
+  run "$work/cold-new.log" "$work/$app" "$new_bin" "$work/store-new-$app" >/dev/null
+  run "$work/cold-base.log" "$work/$app" "$base_bin" "$work/store-base-$app" >/dev/null
   new=() base=()
   for i in $(seq "$rounds"); do
-    new+=("$(timed "$work/new.log" "$work/$app" "$new_bin" "$work/store-new-$app")")
-    base+=("$(timed "$work/base.log" "$work/$app" "$base_bin" "$work/store-base-$app")")
+    new+=("$(run "$work/new.log" "$work/$app" "$new_bin" "$work/store-new-$app")")
+    base+=("$(run "$work/base.log" "$work/$app" "$base_bin" "$work/store-base-$app")")
     echo "  round $i: runs cached ${new[-1]} s ($(summary "$work/new.log")), only compilations ${base[-1]} s ($(summary "$work/base.log"))" >&2
   done
   n=$(median "${new[@]}") b=$(median "${base[@]}")

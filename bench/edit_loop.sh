@@ -29,17 +29,7 @@ trap 'rm -rf "$work"' EXIT
 unset RUSTC_WRAPPER CARGO_TARGET_DIR CARGO_INCREMENTAL KILN_LOG KILN_REMOTE KILN_BACKGROUND_STORE
 export KILN_DIR="$work/store" CARGO_TERM_PROGRESS_WHEN=never
 
-now() { date +%s.%N; }
-# timed OUT DIR CMD…: runs CMD in DIR, prints its seconds; output in OUT.
-timed() {
-  local out=$1 dir=$2; shift 2
-  local t0 t1
-  t0=$(now)
-  (cd "$dir" && "$@") >"$out" 2>&1 || { tail -20 "$out" >&2; exit 1; }
-  t1=$(now)
-  echo "$t1 - $t0" | bc
-}
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+source "$root/bench/lib.sh"
 edit() { echo "// edit $RANDOM$RANDOM" >>"$1"; }
 
 report=()

@@ -2,10 +2,11 @@
 # Benchmark: what input tracing costs. Real applications (ripgrep, fd) built side by side in
 # one run by plain cargo, by this tree's kiln, and by a baseline kiln built from an earlier
 # commit (default: 4ae1685, the last one before misses were traced):
-#   cold (empty store; plain cargo with CARGO_INCREMENTAL=0 like `cargo kiln`), alternating
-#   plain / kiln / baseline ROUNDS times;
+#   cold (empty store), alternating plain / kiln / baseline ROUNDS times;
 #   warm after `cargo clean`, alternating kiln / baseline ROUNDS times (the hit path: no trace);
 #   a moved copy with its own CARGO_TARGET_DIR (path-independent hits).
+# All three build non-incremental (CARGO_INCREMENTAL=0, as the baseline's `cargo kiln` forced),
+# so that they compile the same units the same way.
 # Prints medians, their ratios and the hit counts. Not a test: nothing here asserts a time.
 #   bench/traced.sh [--baseline REV] [--rounds N] [--apps "rust-ripgrep rust-fd-find"]
 set -euo pipefail
@@ -31,22 +32,11 @@ base_bin=$("$root/bench/baseline_kiln.sh" "$baseline")
 corpus=${KILN_CORPUS_DIR:-/var/tmp/kiln-corpus}
 work=$(mktemp -d /tmp/kiln-bench-traced.XXXX)
 trap 'rm -rf "$work"' EXIT
-unset RUSTC_WRAPPER CARGO_TARGET_DIR CARGO_INCREMENTAL KILN_DIR KILN_LOG KILN_REMOTE
+unset RUSTC_WRAPPER CARGO_TARGET_DIR KILN_DIR KILN_LOG KILN_REMOTE
+export CARGO_INCREMENTAL=0
 export CARGO_TERM_PROGRESS_WHEN=never
 
-now() { date +%s.%N; }
-# timed OUT DIR CMD…: runs CMD in DIR after `cargo clean`, prints its seconds; output in OUT.
-timed() {
-  local out=$1 dir=$2; shift 2
-  (cd "$dir" && cargo clean -q)
-  local t0 t1
-  t0=$(now)
-  (cd "$dir" && "$@") >"$out" 2>&1 || { tail -20 "$out" >&2; exit 1; }
-  t1=$(now)
-  echo "$t1 - $t0" | bc
-}
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-summary() { grep -h '^kiln:' "$1" | tail -1 | sed 's/ — .*//'; }
+source "$root/bench/lib.sh"
 # kiln_with BIN STORE CMD…: CMD with BIN's kiln and cargo-kiln first on PATH and its own store.
 kiln_with() { local bin=$1 store=$2; shift 2; env PATH="$bin:$PATH" KILN_DIR="$store" "$@"; }
 
@@ -60,17 +50,17 @@ for pkg in $apps; do
   plain=() new_cold=() base_cold=() new_warm=() base_warm=()
   for i in $(seq "$rounds"); do
     rm -rf "$work/store-new" "$work/store-base"
-    plain+=("$(timed "$work/plain.log" "$work/$name" env CARGO_INCREMENTAL=0 cargo build)")
-    new_cold+=("$(timed "$work/new-cold.log" "$work/$name" kiln_with "$new_bin" "$work/store-new" cargo kiln build)")
-    base_cold+=("$(timed "$work/base-cold.log" "$work/$name" kiln_with "$base_bin" "$work/store-base" cargo kiln build)")
+    plain+=("$(clean_timed "$work/plain.log" "$work/$name" cargo build)")
+    new_cold+=("$(clean_timed "$work/new-cold.log" "$work/$name" kiln_with "$new_bin" "$work/store-new" cargo kiln build)")
+    base_cold+=("$(clean_timed "$work/base-cold.log" "$work/$name" kiln_with "$base_bin" "$work/store-base" cargo kiln build)")
     echo "  cold round $i: plain ${plain[-1]} s, kiln ${new_cold[-1]} s, baseline ${base_cold[-1]} s" >&2
   done
   for i in $(seq "$rounds"); do
-    new_warm+=("$(timed "$work/new-warm.log" "$work/$name" kiln_with "$new_bin" "$work/store-new" cargo kiln build)")
-    base_warm+=("$(timed "$work/base-warm.log" "$work/$name" kiln_with "$base_bin" "$work/store-base" cargo kiln build)")
+    new_warm+=("$(clean_timed "$work/new-warm.log" "$work/$name" kiln_with "$new_bin" "$work/store-new" cargo kiln build)")
+    base_warm+=("$(clean_timed "$work/base-warm.log" "$work/$name" kiln_with "$base_bin" "$work/store-base" cargo kiln build)")
     echo "  warm round $i: kiln ${new_warm[-1]} s ($(summary "$work/new-warm.log")), baseline ${base_warm[-1]} s ($(summary "$work/base-warm.log"))" >&2
   done
-  moved=$(timed "$work/new-moved.log" "$work/$name-moved" env CARGO_TARGET_DIR="$work/tgt-moved-$name" \
+  moved=$(clean_timed "$work/new-moved.log" "$work/$name-moved" env CARGO_TARGET_DIR="$work/tgt-moved-$name" \
     PATH="$new_bin:$PATH" KILN_DIR="$work/store-new" cargo kiln build)
   p=$(median "${plain[@]}") nc=$(median "${new_cold[@]}") bc_=$(median "${base_cold[@]}")
   nw=$(median "${new_warm[@]}") bw=$(median "${base_warm[@]}")

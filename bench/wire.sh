@@ -45,16 +45,11 @@ http="http://127.0.0.1:$np/kiln"
 redis_raw="redis://127.0.0.1:$rp/1" redis_z="redis://127.0.0.1:$rp/2"
 oci_raw="oci://127.0.0.1:$op/kiln/raw" oci_z="oci://127.0.0.1:$op/kiln/zstd"
 
-now() { date +%s.%N; }
-# build OUT STORE CMD…: cargo clean, then CMD in the copy with KILN_DIR=STORE; prints seconds.
+source "$root/bench/lib.sh"
+# build OUT STORE CMD…: CMD in the copy after `cargo clean`, with KILN_DIR=STORE; prints seconds.
 build() {
   local out=$1 store=$2; shift 2
-  (cd "$work/rg" && cargo clean -q)
-  local t0 t1
-  t0=$(now)
-  (cd "$work/rg" && KILN_DIR="$store" "$@") >"$out" 2>&1 || { tail -20 "$out" >&2; exit 1; }
-  t1=$(now)
-  echo "$t1 - $t0" | bc
+  clean_timed "$out" "$work/rg" env KILN_DIR="$store" "$@"
 }
 # wire STORE: "down W MiB on the wire for R MiB (x.xx)" of the store's one remote.
 wire() {
@@ -64,7 +59,6 @@ s = list(json.load(sys.stdin)["stores"].values())
 w, r = sum(v["wire_down"] for v in s), sum(v["bytes_down"] for v in s)
 print("%.1f MiB on the wire for %.1f MiB (%.2f)" % (w / 1048576, r / 1048576, w / r if r else 0))'
 }
-summary() { grep -h '^kiln:' "$1" | tail -1 | sed 's/ — .*//'; }
 
 echo "== uploading (cold builds, $(nproc) cores)" >&2
 build "$work/up-raw.out" "$work/store-up-raw" env KILN_REMOTE_COMPRESSION=off KILN_REMOTE="$http $redis_raw $oci_raw" cargo kiln build >/dev/null
