@@ -17,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "config/config.h"
+#include "container/container_env.h"
 #include "core/background_store.h"
 #include "core/build_index.h"
 #include "core/prefetch.h"
@@ -79,6 +80,18 @@ bool has_toolchain_cache(const std::string& kiln_dir) {
 }  // namespace
 
 int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
+  // `cargo kiln --container[=IMAGE] ARGS…`: the same, in the toolchain container. IMAGE may
+  // also be the next argument when it looks like an image reference (has ':' or '/').
+  if (!cargo_args.empty() && (cargo_args[0] == "--container" || cargo_args[0].rfind("--container=", 0) == 0)) {
+    std::string image = cargo_args[0].size() > 12 ? cargo_args[0].substr(12) : "";
+    size_t rest = 1;
+    if (image.empty() && cargo_args.size() > 1 && cargo_args[1].find_first_of(":/") != std::string::npos &&
+        cargo_args[1][0] != '-') {
+      image = cargo_args[1];
+      rest = 2;
+    }
+    return run_cargo_in_container(image, std::vector<std::string>(cargo_args.begin() + static_cast<long>(rest), cargo_args.end()));
+  }
   std::string session = std::to_string(::getpid()) + "-" +
                         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
   ::setenv("RUSTC_WRAPPER", self_path().c_str(), 1);
@@ -136,6 +149,8 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
   // remotes, the build index below needs their keys; on CI the job saves the store next.
   const char* ci = std::getenv("CI");
   bool on_ci = ci && *ci && std::string(ci) != "false" && std::string(ci) != "0";
+  // In a container kiln started, the container ends with cargo kiln: stores must be done.
+  if (!env_or(kInContainerVar).empty()) on_ci = true;
   if (!pre_cfg.disabled && (!index_file.empty() || on_ci)) {
     StoreWait w = wait_for_background_stores(pre_cfg.dir, session, kStoreWaitMs);
     if (w.pending > 0) debug("waited " + std::to_string(static_cast<int>(w.waited_ms)) + " ms for " +

@@ -31,6 +31,20 @@ int run_cache_command(CLI::App& cache);
 CLI::App* add_store_selftest_command(CLI::App& app);
 int run_store_selftest_command();
 
+/// `kiln run [--image IMAGE] [--dry-run] [-v] -- COMMAND…` (args after "run"): COMMAND in a
+/// toolchain container sharing kiln's store (cli/container_command.cpp, container/). Returns
+/// COMMAND's exit code, or 125 when kiln could not start the container (the reason on stderr).
+int run_kiln_run_command(const std::vector<std::string>& args);
+
+/// `cargo kiln --container[=IMAGE] ARGS…`: `cargo kiln ARGS…` inside the toolchain container
+/// ("" = the configured or default image). Returns cargo's exit code, or 125.
+int run_cargo_in_container(const std::string& image, const std::vector<std::string>& cargo_args);
+
+/// `kiln image build-toolchain|build-base`: adds the subcommand to `app`; run_image_command
+/// runs it once parsed and returns the exit code.
+CLI::App* add_image_command(CLI::App& app);
+int run_image_command(CLI::App& image);
+
 /// `kiln ARGS…` for commands (stats, cache, --help, --version). Returns the exit code.
 int run_kiln_command(int argc, char** argv);
 

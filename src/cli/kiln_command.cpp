@@ -11,11 +11,15 @@
 namespace kiln {
 
 int run_kiln_command(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "run")  // its COMMAND's own options are not kiln's
+    return run_kiln_run_command(std::vector<std::string>(argv + 2, argv + argc));
   CLI::App app{
       "kiln — a build accelerator for Rust: caches every rustc invocation by content.\n\n"
       "Use:\n"
       "  cargo kiln build [ARGS…]        any cargo subcommand, through kiln\n"
-      "  RUSTC_WRAPPER=kiln cargo build  the same without the subcommand\n",
+      "  RUSTC_WRAPPER=kiln cargo build  the same without the subcommand\n"
+      "  cargo kiln --container build    the same in a Rust toolchain container\n"
+      "  kiln run -- COMMAND             any command in that container\n",
       "kiln"};
   app.set_version_flag("--version,-V", std::string("kiln ") + KILN_VERSION);
   app.require_subcommand(0, 1);
@@ -30,6 +34,8 @@ int run_kiln_command(int argc, char** argv) {
   config->add_flag("--doc", config_doc, "Explain every setting");
 
   auto* cache = add_cache_command(app);
+  auto* image = add_image_command(app);
+  app.add_subcommand("run", "Run a command in a Rust toolchain container: kiln run [--image IMAGE] -- COMMAND…");
   auto* selftest = add_store_selftest_command(app);
 
   try {
@@ -39,6 +45,7 @@ int run_kiln_command(int argc, char** argv) {
   }
   if (stats->parsed()) return run_stats_command(json, zero);
   if (cache->parsed()) return run_cache_command(*cache);
+  if (image->parsed()) return run_image_command(*image);
   if (config->parsed()) return run_config_command(config_doc);
   if (selftest->parsed()) return run_store_selftest_command();
   std::printf("%s", app.help().c_str());

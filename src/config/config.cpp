@@ -218,6 +218,71 @@ Status apply_background_store(Config& c, const RawValue& v, const Layer&) {
   return {};
 }
 
+Status apply_container_image(Config& c, const RawValue& v, const Layer&) {
+  auto s = as_string(v);
+  if (!s) return s.error();
+  c.container_image = *s;
+  return {};
+}
+
+Status apply_container_base_image(Config& c, const RawValue& v, const Layer&) {
+  auto s = as_string(v);
+  if (!s) return s.error();
+  if (s->empty()) return make_error("expected an image reference");
+  c.container_base_image = *s;
+  return {};
+}
+
+Status apply_container_runtime(Config& c, const RawValue& v, const Layer& l) {
+  auto s = as_string(v);
+  if (!s) return s.error();
+  if (!s->empty() && *s != "podman" && *s != "docker" && s->find('/') == std::string::npos)
+    return make_error("expected \"podman\", \"docker\" or a program's path");
+  if (s->find('/') != std::string::npos) {
+    auto p = as_path(v, l);
+    if (!p) return p.error();
+    c.container_runtime = *p;
+  } else {
+    c.container_runtime = *s;
+  }
+  return {};
+}
+
+Status apply_container_caches(Config& c, const RawValue& v, const Layer&) {
+  auto t = choice_or_bool(v, "auto", "off", {"auto", "host", "volumes", "off"});
+  if (!t) return t.error();
+  c.container_caches = *t;
+  return {};
+}
+
+Status apply_container_network(Config& c, const RawValue& v, const Layer&) {
+  if (v.kind != RawValue::Str || (v.s != "none" && v.s != "host"))
+    return make_error("expected \"none\" or \"host\" (kiln never uses a bridge network)");
+  c.container_network = v.s;
+  return {};
+}
+
+Status apply_container_run_args(Config& c, const RawValue& v, const Layer&) {
+  std::vector<std::string> args;
+  if (v.kind == RawValue::List) {
+    args = v.list;
+  } else if (v.kind == RawValue::Str) {
+    std::string cur;
+    for (char ch : v.s + " ") {
+      if (ch == ' ' || ch == '\t') {
+        if (!cur.empty()) args.push_back(cur);
+        cur.clear();
+      } else {
+        cur += ch;
+      }
+    }
+  } else {
+    return make_error("expected arguments (an array; space-separated in the env)");
+  }
+  c.container_run_args = args;
+  return {};
+}
+
 Status apply_ca_bundle(Config& c, const RawValue& v, const Layer& l) {
   auto p = as_path(v, l);
   if (!p) return p.error();
@@ -294,11 +359,37 @@ const std::vector<KeyDef>& key_defs() {
       {{"remote_ca_bundle", "KILN_REMOTE_CA_BUNDLE", "path (PEM)", "$CURL_CA_BUNDLE, else $SSL_CERT_FILE, else the system's",
         "CA certificates that https remotes must chain to (e.g. a private registry's CA)."},
        apply_ca_bundle},
+      {{"container_image", "KILN_CONTAINER_IMAGE", "image reference", "(the toolchain image)",
+        "Image that `cargo kiln --container` and `kiln run` use. Unset: the toolchain image kiln "
+        "builds from container_base_image and the host's toolchain (`kiln image build-toolchain`; "
+        "built on first use). Also `container-image` in [workspace.metadata.kiln]."},
+       apply_container_image},
+      {{"container_base_image", "KILN_CONTAINER_BASE_IMAGE", "image reference", "kiln-base:bookworm",
+        "Base of the toolchain image: a Debian-like image whose glibc is at least the host's. "
+        "`kiln image build-base` makes kiln-base:bookworm offline from Debian's archive."},
+       apply_container_base_image},
+      {{"container_runtime", "KILN_CONTAINER_RUNTIME", "\"podman\", \"docker\" or a path", "(choose)",
+        "Container runtime. Unset: docker first when DOCKER_HOST is set, else podman, then docker; "
+        "CONTAINER_HOST makes podman talk to that service."},
+       apply_container_runtime},
+      {{"container_caches", "KILN_CONTAINER_CACHES", "\"auto\", \"host\", \"volumes\" or \"off\"", "auto",
+        "cargo's registry and git caches in a container: the host's ~/.cargo/registry and "
+        "~/.cargo/git (\"host\"), named volumes kiln-cargo-registry and kiln-cargo-git "
+        "(\"volumes\"), or none; \"auto\": each from the host when it exists there, else its volume."},
+       apply_container_caches},
+      {{"container_network", "KILN_CONTAINER_NETWORK", "\"none\" or \"host\"", "none",
+        "Network of a container run. \"none\" keeps builds hermetic (dependencies must be "
+        "fetched or vendored already); \"host\" is needed to fetch."},
+       apply_container_network},
+      {{"container_run_args", "KILN_CONTAINER_RUN_ARGS", "array of arguments (space-separated in the env)", "[]",
+        "Extra arguments for `podman run` / `docker run`, before the image."},
+       apply_container_run_args},
   };
   return defs;
 }
 
-const KeyDef* find_key(const std::string& name) {
+const KeyDef* find_key(std::string name) {
+  std::replace(name.begin(), name.end(), '-', '_');  // `container-image` in Cargo.toml
   for (const auto& d : key_defs())
     if (d.doc.name == name) return &d;
   return nullptr;
@@ -344,7 +435,7 @@ void apply_table(ConfigReport& r, const toml::table& table, const Layer& layer, 
       r.warnings.push_back(where + ": `" + key + "`: " + s.error().message + " (ignored)");
       continue;
     }
-    r.origin[key] = layer.origin;
+    r.origin[def->doc.name] = layer.origin;
   }
 }
 
@@ -574,6 +665,17 @@ std::string config_value_text(const Config& c, const std::string& key) {
   if (key == "sandbox") return toml_string(c.sandbox);
   if (key == "background_store") return toml_string(c.background_store);
   if (key == "remote_compression") return toml_string(c.remote_compression);
+  if (key == "container_image") return toml_string(c.container_image);
+  if (key == "container_base_image") return toml_string(c.container_base_image);
+  if (key == "container_runtime") return toml_string(c.container_runtime);
+  if (key == "container_caches") return toml_string(c.container_caches);
+  if (key == "container_network") return toml_string(c.container_network);
+  if (key == "container_run_args") {
+    std::string out = "[";
+    for (size_t i = 0; i < c.container_run_args.size(); ++i)
+      out += (i ? ", " : "") + toml_string(c.container_run_args[i]);
+    return out + "]";
+  }
   if (key == "no_cache") {
     std::string out = "[";
     for (size_t i = 0; i < c.no_cache.size(); ++i) out += (i ? ", " : "") + toml_string(c.no_cache[i]);

@@ -22,6 +22,13 @@
 //   remote_compression / KILN_REMOTE_COMPRESSION  blobs to Redis and OCI remotes: "zstd" or "off"
 //   background_store / KILN_BACKGROUND_STORE  store a miss after the wrapper returned: "auto"
 //                                      (under `cargo kiln`, which waits for them), "on", "off"
+//   container_image / KILN_CONTAINER_IMAGE       image for `--container` and `kiln run` (a toolchain image kiln builds)
+//   container_base_image / KILN_CONTAINER_BASE_IMAGE  base of that toolchain image (kiln-base:bookworm)
+//   container_runtime / KILN_CONTAINER_RUNTIME   "podman", "docker" or a path ("" = choose)
+//   container_caches / KILN_CONTAINER_CACHES     cargo's registry and git caches: "auto", "host", "volumes", "off"
+//   container_network / KILN_CONTAINER_NETWORK   "none" or "host"
+//   container_run_args / KILN_CONTAINER_RUN_ARGS extra arguments for `podman run` / `docker run`
+// In Cargo.toml metadata a key may also be spelled with dashes (`container-image`).
 // load_config() is on the wrapper's hot path: it reads at most two small TOML files.
 #pragma once
 
@@ -51,6 +58,13 @@ struct Config {
   std::string sandbox = "off";        // "off" | "network" | "strict"
   std::string remote_compression = "zstd";  // "zstd" | "off" (store/remote/wire_compression.h)
   std::string background_store = "auto";  // "auto" | "on" | "off" (core/background_store.h)
+  // Containers (container/): "" image = the toolchain image kiln builds for this toolchain.
+  std::string container_image;
+  std::string container_base_image = "kiln-base:bookworm";
+  std::string container_runtime;          // "" = choose (container/runtime.h)
+  std::string container_caches = "auto";  // "auto" | "host" | "volumes" | "off"
+  std::string container_network = "none";  // "none" | "host"
+  std::vector<std::string> container_run_args;
 };
 
 /// What load_config reads besides files: the environment, the current directory and the

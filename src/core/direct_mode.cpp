@@ -11,7 +11,10 @@ Result<std::optional<CacheHit>> lookup_entry(Store& store, const Digest& pre_key
   using Found = std::optional<CacheHit>;
   auto m = store.get_action(compute_manifest_key(pre_key));
   if (!m) return m.error();
-  if (!*m) return Found{};
+  if (!*m) {
+    debug("lookup: no manifest for this pre-key");
+    return Found{};
+  }
   auto manifest = SourceManifest::from_json((*m)->meta.payload);
   if (!manifest) {
     debug("lookup: " + manifest.error().message);
@@ -32,12 +35,20 @@ Result<std::optional<CacheHit>> lookup_entry(Store& store, const Digest& pre_key
   Digest key = compute_full_key(pre_key, *sources);
   auto e = store.get_action(key);
   if (!e) return e.error();
-  if (!*e) return Found{};
+  if (!*e) {
+    debug("lookup: a source set matches, but no entry has its full key (files and variables by value)");
+    if (debug_enabled())
+      for (const auto& ev : sources->env_deps) debug("  env " + ev.name + (ev.value ? "=" + *ev.value : " unset"));
+    return Found{};
+  }
   if ((*e)->meta.kind == EntryKind::PathBound) {
     key = compute_path_bound_key(key, anchors);
     e = store.get_action(key);
     if (!e) return e.error();
-    if (!*e) return Found{};
+    if (!*e) {
+      debug("lookup: path-bound, and no entry for these paths");
+      return Found{};
+    }
   }
   if ((*e)->meta.kind != EntryKind::Result) return Found{};
   return Found(CacheHit{std::move(**e), key});

@@ -200,7 +200,11 @@ Digest compute_path_bound_key(const Digest& full_key, const PathAnchors& anchors
   Sha256 h;
   h.field("kiln-path-bound-v1");
   h.field(full_key.hex());
+  // The directories an output was scanned for (PathAnchors::scan_dirs): the sysroot's path
+  // never made an entry path-bound, and its identity is in the key already, so a toolchain
+  // installed elsewhere (a container's /usr/local/rust) finds the same entry.
   for (const auto& a : anchors.anchors()) {
+    if (a.name == "sysroot") continue;
     h.field(a.name);
     h.field(a.dir);
   }

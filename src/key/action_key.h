@@ -66,7 +66,8 @@ struct SourceSet {
 /// Full key from the pre-key and a source set.
 Digest compute_full_key(const Digest& pre_key, const SourceSet& sources);
 
-/// Key for an entry whose outputs embed machine paths: the full key plus this run's anchors.
+/// Key for an entry whose outputs embed machine paths: the full key plus this run's anchors
+/// (every anchor but the sysroot, whose path outputs are never scanned for).
 Digest compute_path_bound_key(const Digest& full_key, const PathAnchors& anchors);
 
 /// Key under which the direct-mode manifest of a pre-key is stored.

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -86,6 +87,50 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, const Ou
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   else if (WIFSIGNALED(status)) result.exit_code = 128 + WTERMSIG(status);
   return result;
+}
+
+namespace {
+volatile sig_atomic_t g_foreground_child = 0;
+void pass_signal_on(int sig) {
+  if (g_foreground_child > 0) ::kill(static_cast<pid_t>(g_foreground_child), sig);
+}
+}  // namespace
+
+Result<int> run_foreground(const std::vector<std::string>& argv) {
+  if (argv.empty()) return make_error("empty command line");
+  struct sigaction ignore {}, pass {}, old_int {}, old_quit {}, old_term {}, old_hup {};
+  ignore.sa_handler = SIG_IGN;
+  pass.sa_handler = pass_signal_on;
+  ::sigemptyset(&pass.sa_mask);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t defaults;  // the child starts with default dispositions, whatever kiln ignores
+  ::sigemptyset(&defaults);
+  for (int s : {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE}) ::sigaddset(&defaults, s);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+  auto args = c_argv(argv);
+  ::sigaction(SIGINT, &ignore, &old_int);
+  ::sigaction(SIGQUIT, &ignore, &old_quit);
+  ::sigaction(SIGTERM, &pass, &old_term);
+  ::sigaction(SIGHUP, &pass, &old_hup);
+  pid_t pid = 0;
+  int rc = ::posix_spawnp(&pid, argv[0].c_str(), nullptr, &attr, args.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  int status = 0;
+  if (rc == 0) {
+    g_foreground_child = pid;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    g_foreground_child = 0;
+  }
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGQUIT, &old_quit, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
+  ::sigaction(SIGHUP, &old_hup, nullptr);
+  if (rc != 0) return make_error("cannot run " + argv[0] + ": " + std::strerror(rc));
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 Error exec_process(const std::vector<std::string>& argv) {

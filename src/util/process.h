@@ -27,6 +27,12 @@ using OutputSink = std::function<void(int fd, std::string_view chunk)>;
 Result<ProcessResult> run_process(const std::vector<std::string>& argv, const OutputSink& sink = {},
                                   const std::vector<std::string>* env = nullptr);
 
+/// Runs argv[0] (searched in PATH) with the terminal and stdio of this process, and waits.
+/// While it runs, SIGINT and SIGQUIT are ignored here (the terminal sends them to the child
+/// too, which decides) and SIGTERM / SIGHUP are passed on to it. Returns its exit status, or
+/// 128+signal when a signal ended it. Errors: the program could not be started.
+Result<int> run_foreground(const std::vector<std::string>& argv);
+
 /// Replaces this process with argv (execvp). Returns only on failure, with the error.
 Error exec_process(const std::vector<std::string>& argv);
 

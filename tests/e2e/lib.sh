@@ -40,8 +40,9 @@ e2e_init() {
   E2E_CHECKS=0
 }
 
+# e2e_cleanup [RC]: the EXIT trap (RC: the exit status, for traps that ran commands first).
 e2e_cleanup() {
-  local rc=$?
+  local rc=${1:-$?}
   if [ "${E2E_KEEP:-0}" = 1 ] || { [ $rc -ne 0 ] && [ "${E2E_KEEP_ON_FAIL:-0}" = 1 ]; }; then
     echo "e2e: kept $E2E_TMP" >&2
   else

@@ -1,0 +1,54 @@
+# Helpers for the container tests (source it after lib.sh's e2e_init).
+#
+#   container_base podman             # kiln-base:bookworm in podman's store (debootstrap once)
+#   start_dockerd                     # Debian's dockerd on its own socket; DOCKER_HOST set
+#
+# The base's root file system is cached as a tar in $KILN_TEST_IMAGES
+# (/var/tmp/kiln-test-images), so only the first run on a machine runs debootstrap (~1 min);
+# dockerd's data root lives there too, so its images survive between runs. Servers started
+# here listen on unix sockets or 127.0.0.1 and are stopped by PID when the test exits.
+
+KILN_TEST_IMAGES=${KILN_TEST_IMAGES:-/var/tmp/kiln-test-images}
+CONTAINER_PIDS=()
+
+container_cleanup() {
+  local rc=$? p
+  for p in "${CONTAINER_PIDS[@]}"; do
+    kill "$p" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null || true
+  done
+  e2e_cleanup "$rc"
+}
+
+# container_base RUNTIME: makes sure kiln-base:bookworm exists in RUNTIME's image store.
+container_base() {
+  mkdir -p "$KILN_TEST_IMAGES"
+  if ! KILN_CONTAINER_RUNTIME=$1 "$KILN_BIN" image build-base --rootfs-tar "$KILN_TEST_IMAGES/bookworm-minbase.tar" \
+    >"$E2E_TMP/base-$1.out" 2>&1; then
+    cat "$E2E_TMP/base-$1.out" >&2
+    fail "kiln image build-base with $1"
+  fi
+}
+
+# start_dockerd: Debian's dockerd without bridge or iptables, on $E2E_TMP/docker.sock; exports
+# DOCKER_HOST. Its data root persists in $KILN_TEST_IMAGES/docker.
+start_dockerd() {
+  local d=$E2E_TMP/dockerd
+  mkdir -p "$d" "$KILN_TEST_IMAGES/docker"
+  /usr/sbin/dockerd --iptables=false --ip6tables=false --bridge=none --host "unix://$d/docker.sock" \
+    --data-root "$KILN_TEST_IMAGES/docker" --exec-root "$d/exec" --pidfile "$d/docker.pid" \
+    --containerd-namespace kiln-test --containerd-plugins-namespace kiln-test-plugins \
+    >"$d/dockerd.log" 2>&1 &
+  CONTAINER_PIDS+=($!)
+  export DOCKER_HOST="unix://$d/docker.sock"
+  for _ in $(seq 1 300); do
+    /usr/bin/docker version >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  tail -20 "$d/dockerd.log" >&2
+  fail "dockerd did not start"
+}
+
+# running_kiln_containers RUNTIME: names of containers kiln started that still exist.
+running_kiln_containers() { "$1" ps -a --format '{{.Names}}' 2>/dev/null | grep '^kiln-' || true; }
