@@ -12,6 +12,8 @@ packages=(
   pkg-config zlib1g-dev bubblewrap
   bc binutils python3 openssl ca-certificates curl
   redis-server nginx-extras docker-registry apache2-utils skopeo
+  # containers: both runtimes, an init for PID 1, and debootstrap for an offline base image
+  podman runc docker.io tini debootstrap
   # benchmark baseline
   sccache
 )
@@ -26,7 +28,7 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # The services are started by the tests that need them, never at boot.
-for s in redis-server nginx docker-registry; do
+for s in redis-server nginx docker-registry docker containerd podman; do
   (systemctl stop "$s" || service "$s" stop) >/dev/null 2>&1 || true
 done
 # Rust: rustup's stable toolchain (preinstalled) must come before Debian's old rustc.

@@ -13,10 +13,11 @@ std::string first_line(const std::string& s) {
   return line;
 }
 
-// Asks `rt` for its server version; "" with `why` filled when it does not answer.
-std::string probe(ContainerRuntime& rt, std::string& why) {
+// Asks `rt` for its server version; "" with `why` and `fix` filled when it does not answer.
+std::string probe(ContainerRuntime& rt, std::string& why, std::string& fix) {
   if (rt.program.find('/') == std::string::npos ? !find_in_path(rt.program) : !path_exists(rt.program)) {
     why = "not installed";
+    fix = rt.kind == RuntimeKind::Docker ? "apt-get install docker.io" : "apt-get install podman";
     return {};
   }
   auto r = run_process(rt.command({"version", "--format", "{{.Server.Version}}"}));
@@ -30,8 +31,10 @@ std::string probe(ContainerRuntime& rt, std::string& why) {
     if (rt.kind == RuntimeKind::Docker) {
       std::string host = env_or("DOCKER_HOST", "unix:///var/run/docker.sock");
       why = "cannot reach the daemon at " + host + (err.empty() ? "" : " (" + err + ")");
+      fix = "start dockerd or set DOCKER_HOST";
     } else {
       why = err.empty() ? "`podman version` failed" : err;
+      fix = env_or("CONTAINER_HOST").empty() ? "see `podman info`" : "start the podman service CONTAINER_HOST names";
     }
     return {};
   }
@@ -66,19 +69,17 @@ Result<ContainerRuntime> find_container_runtime(const std::string& forced) {
   } else {
     order = {"podman", "docker"};
   }
-  std::string tried;
+  std::string tried, fixes;
   for (const auto& program : order) {
     ContainerRuntime rt = runtime_for(program);
-    std::string why;
-    rt.version = probe(rt, why);
+    std::string why, fix;
+    rt.version = probe(rt, why, fix);
     if (!rt.version.empty()) return rt;
     tried += (tried.empty() ? "" : "; ") + program + ": " + why;
+    fixes += (fixes.empty() ? "" : ", or ") + fix;
   }
-  std::string fix = forced.empty()
-                        ? "install podman (apt-get install podman) or docker.io and start dockerd, or set "
-                          "KILN_CONTAINER_RUNTIME"
-                        : "install it, start its daemon, or unset KILN_CONTAINER_RUNTIME to let kiln choose";
-  return make_error("no container runtime works (" + tried + "); " + fix);
+  if (!forced.empty()) fixes += ", or unset KILN_CONTAINER_RUNTIME to let kiln choose";
+  return make_error("no container runtime works (" + tried + "): " + fixes);
 }
 
 bool image_exists(const ContainerRuntime& rt, const std::string& image) { return !image_id(rt, image).empty(); }

@@ -24,6 +24,7 @@ container_cleanup() {
 # container_base RUNTIME: makes sure kiln-base:bookworm exists in RUNTIME's image store.
 container_base() {
   mkdir -p "$KILN_TEST_IMAGES"
+  "$1" image inspect kiln-base:bookworm >/dev/null 2>&1 && return 0
   if ! KILN_CONTAINER_RUNTIME=$1 "$KILN_BIN" image build-base --rootfs-tar "$KILN_TEST_IMAGES/bookworm-minbase.tar" \
     >"$E2E_TMP/base-$1.out" 2>&1; then
     cat "$E2E_TMP/base-$1.out" >&2

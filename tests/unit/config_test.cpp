@@ -67,6 +67,27 @@ TEST_F(ConfigTest, DefaultsWithNothingSet) {
   EXPECT_EQ(explain("empty").config.dir, root + "/cache/kiln");
 }
 
+TEST_F(ConfigTest, ContainerSettingsFromMetadataWithDashesAndEnv) {
+  write("ws/Cargo.toml",
+        "[workspace]\n[workspace.metadata.kiln]\ncontainer-image = \"my/toolchain:1\"\n"
+        "container-caches = \"volumes\"\ncontainer_run_args = [\"--cpus\", \"2\"]\n");
+  env["KILN_CONTAINER_NETWORK"] = "host";
+  ConfigReport r = explain("ws");
+  EXPECT_TRUE(r.warnings.empty()) << (r.warnings.empty() ? "" : r.warnings[0]);
+  EXPECT_EQ(r.config.container_image, "my/toolchain:1");
+  EXPECT_EQ(r.origin["container_image"], root + "/ws/Cargo.toml [workspace.metadata.kiln]");
+  EXPECT_EQ(r.config.container_caches, "volumes");
+  EXPECT_EQ(r.config.container_network, "host");
+  EXPECT_EQ(r.config.container_run_args, (std::vector<std::string>{"--cpus", "2"}));
+  EXPECT_EQ(r.config.container_base_image, "kiln-base:bookworm");
+  env["KILN_CONTAINER_NETWORK"] = "bridge";  // never: kiln uses no bridge network
+  env["KILN_CONTAINER_RUN_ARGS"] = "--cpus 4  --memory 8g";
+  r = explain("ws");
+  EXPECT_EQ(r.config.container_network, "none");
+  EXPECT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.config.container_run_args, (std::vector<std::string>{"--cpus", "4", "--memory", "8g"}));
+}
+
 TEST_F(ConfigTest, UserFileWithoutXdgConfigHome) {
   env.erase("XDG_CONFIG_HOME");
   write("home/.config/kiln/config.toml", "cache_size = \"3G\"\n");
