@@ -14,6 +14,8 @@ packages=(
   redis-server nginx-extras docker-registry apache2-utils skopeo
   # containers: both runtimes, an init for PID 1, and debootstrap for an offline base image
   podman runc docker.io tini debootstrap
+  # linkers (KILN_LINKER)
+  mold lld
   # benchmark baseline
   sccache
 )

@@ -17,6 +17,7 @@
 #include "rustc/rustup.h"
 #include "rustc/toolchain.h"
 #include "util/fs.h"
+#include "rustc/linker_choice.h"
 #include "util/log.h"
 
 namespace kiln {
@@ -52,6 +53,16 @@ class RustcAction : public ActionKind {
 
     auto inv = parse_rustc_invocation(args, cwd);
     if (!inv) return make_error("cannot parse the rustc command line: " + inv.error().message);
+    // KILN_LINKER: its flag is one more argument, keyed and run like cargo's own.
+    if (LinkerChoice link = linker_choice(cfg.linker, *inv); !link.args.empty() || !link.warning.empty()) {
+      if (!link.warning.empty()) warn(link.warning);
+      if (!link.args.empty()) {
+        args.insert(args.end(), link.args.begin(), link.args.end());
+        command_.insert(command_.end(), link.args.begin(), link.args.end());
+        inv = parse_rustc_invocation(args, cwd);
+        if (!inv) return make_error("cannot parse the rustc command line: " + inv.error().message);
+      }
+    }
     inv->rustc = rustc;
     inv->workspace_wrapper = workspace_wrapper;
     a.name = inv->crate_name;

@@ -218,6 +218,13 @@ Status apply_background_store(Config& c, const RawValue& v, const Layer&) {
   return {};
 }
 
+Status apply_linker(Config& c, const RawValue& v, const Layer&) {
+  if (v.kind != RawValue::Str || (v.s != "default" && v.s != "mold" && v.s != "lld"))
+    return make_error("expected \"default\", \"mold\" or \"lld\"");
+  c.linker = v.s;
+  return {};
+}
+
 Status apply_container_image(Config& c, const RawValue& v, const Layer&) {
   auto s = as_string(v);
   if (!s) return s.error();
@@ -359,6 +366,11 @@ const std::vector<KeyDef>& key_defs() {
       {{"remote_ca_bundle", "KILN_REMOTE_CA_BUNDLE", "path (PEM)", "$CURL_CA_BUNDLE, else $SSL_CERT_FILE, else the system's",
         "CA certificates that https remotes must chain to (e.g. a private registry's CA)."},
        apply_ca_bundle},
+      {{"linker", "KILN_LINKER", "\"default\", \"mold\" or \"lld\"", "default",
+        "Linker for crates that link (bins, dylibs, cdylibs, proc-macros, tests): kiln adds "
+        "-C link-arg=-fuse-ld=mold (or lld) unless the crate chose a linker itself. Part of the "
+        "key, with the linker's binary. A linker that is not installed: a warning, the default one."},
+       apply_linker},
       {{"container_image", "KILN_CONTAINER_IMAGE", "image reference", "(the toolchain image)",
         "Image that `cargo kiln --container` and `kiln run` use. Unset: the toolchain image kiln "
         "builds from container_base_image and the host's toolchain (`kiln image build-toolchain`; "
@@ -665,6 +677,7 @@ std::string config_value_text(const Config& c, const std::string& key) {
   if (key == "sandbox") return toml_string(c.sandbox);
   if (key == "background_store") return toml_string(c.background_store);
   if (key == "remote_compression") return toml_string(c.remote_compression);
+  if (key == "linker") return toml_string(c.linker);
   if (key == "container_image") return toml_string(c.container_image);
   if (key == "container_base_image") return toml_string(c.container_base_image);
   if (key == "container_runtime") return toml_string(c.container_runtime);

@@ -22,6 +22,7 @@
 //   remote_compression / KILN_REMOTE_COMPRESSION  blobs to Redis and OCI remotes: "zstd" or "off"
 //   background_store / KILN_BACKGROUND_STORE  store a miss after the wrapper returned: "auto"
 //                                      (under `cargo kiln`, which waits for them), "on", "off"
+//   linker / KILN_LINKER               "default", "mold" or "lld" for crates that link
 //   container_image / KILN_CONTAINER_IMAGE       image for `--container` and `kiln run` (a toolchain image kiln builds)
 //   container_base_image / KILN_CONTAINER_BASE_IMAGE  base of that toolchain image (kiln-base:bookworm)
 //   container_runtime / KILN_CONTAINER_RUNTIME   "podman", "docker" or a path ("" = choose)
@@ -58,6 +59,7 @@ struct Config {
   std::string sandbox = "off";        // "off" | "network" | "strict"
   std::string remote_compression = "zstd";  // "zstd" | "off" (store/remote/wire_compression.h)
   std::string background_store = "auto";  // "auto" | "on" | "off" (core/background_store.h)
+  std::string linker = "default";  // "default" | "mold" | "lld" (rustc/linker_choice.h)
   // Containers (container/): "" image = the toolchain image kiln builds for this toolchain.
   std::string container_image;
   std::string container_base_image = "kiln-base:bookworm";

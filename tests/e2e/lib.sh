@@ -43,6 +43,8 @@ e2e_init() {
 # e2e_cleanup [RC]: the EXIT trap (RC: the exit status, for traps that ran commands first).
 e2e_cleanup() {
   local rc=${1:-$?}
+  # Results still being stored in the background would write into the dir being removed.
+  [ -d "${KILN_DIR:-}" ] && "$KILN_BIN" cache wait >/dev/null 2>&1 || true
   if [ "${E2E_KEEP:-0}" = 1 ] || { [ $rc -ne 0 ] && [ "${E2E_KEEP_ON_FAIL:-0}" = 1 ]; }; then
     echo "e2e: kept $E2E_TMP" >&2
   else

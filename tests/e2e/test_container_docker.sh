@@ -4,6 +4,7 @@
 #   - `cargo kiln --container build` of the fixture workspace (every crate type, build
 #     scripts, serde from Debian's registry) builds the toolchain image, then the workspace;
 #     the host's `cargo kiln build` after `cargo clean` hits 100%, and the other way round;
+#   - KILN_LINKER=mold applies inside; `cargo kiln --container clippy` works;
 #   - files in the checkout belong to the invoking user; exit codes pass through; SIGTERM to
 #     `kiln run` removes the container;
 #   - a daemon that is down → a one-line error with the fix, exit 125.
@@ -39,6 +40,11 @@ KILN_DIR=$E2E_TMP/store2 kiln_cargo host-cold build
 cargo clean
 KILN_DIR=$E2E_TMP/store2 kiln_cargo container-warm --container build
 expect_all_hits container-warm "container build after cargo clean, from the host's entries"
+# The linker choice applies inside: the toolchain image has mold.
+cargo clean
+KILN_LINKER=mold KILN_DIR=$E2E_TMP/store2 kiln_cargo container-mold --container build
+readelf -p .comment target/debug/app | grep -q 'mold' || fail "KILN_LINKER=mold in the container links app with mold"
+pass "KILN_LINKER=mold in the container links app with mold"
 KILN_DIR=$E2E_TMP/store2 kiln_cargo container-clippy --container clippy
 expect_file_contains "$E2E_TMP/container-clippy.err" "Finished" "cargo kiln --container clippy works"
 
