@@ -138,6 +138,13 @@ TEST_F(ConfigTest, EnvironmentValues) {
   env["KILN_SANDBOX"] = "strict";
   env["KILN_BACKGROUND_STORE"] = "1";
   env["KILN_REMOTE_COMPRESSION"] = "off";
+  env["KILN_LINKER"] = "mold";
+  env["KILN_CONTAINER_IMAGE"] = "img:1";
+  env["KILN_CONTAINER_BASE_IMAGE"] = "base:2";
+  env["KILN_CONTAINER_RUNTIME"] = "docker";
+  env["KILN_CONTAINER_CACHES"] = "off";
+  env["KILN_CONTAINER_NETWORK"] = "host";
+  env["KILN_CONTAINER_RUN_ARGS"] = "--cpus 2";
   ConfigReport r = explain("empty");
   EXPECT_EQ(r.config.dir, "/some/store");
   EXPECT_EQ(r.config.cache_size_bytes, 500ull << 20);
@@ -153,6 +160,12 @@ TEST_F(ConfigTest, EnvironmentValues) {
   EXPECT_EQ(r.config.sandbox, "strict");
   EXPECT_EQ(r.config.background_store, "on");
   EXPECT_EQ(r.config.remote_compression, "off");
+  EXPECT_EQ(r.config.linker, "mold");
+  EXPECT_EQ(r.config.container_image, "img:1");
+  EXPECT_EQ(r.config.container_base_image, "base:2");
+  EXPECT_EQ(r.config.container_runtime, "docker");
+  EXPECT_EQ(r.config.container_caches, "off");
+  EXPECT_EQ(r.config.container_network, "host");
   for (const auto& k : config_key_docs()) EXPECT_EQ(r.origin[k.name], "env " + k.env) << k.name;
   EXPECT_TRUE(r.warnings.empty());
 }
