@@ -16,6 +16,8 @@ packages=(
   podman runc docker.io tini debootstrap
   # linkers (KILN_LINKER)
   mold lld
+  # packaging: tar layers (libarchive, loaded at run time), umoci to check images
+  libarchive-dev umoci
   # benchmark baseline
   sccache
 )

@@ -40,6 +40,14 @@ int run_kiln_run_command(const std::vector<std::string>& args);
 /// ("" = the configured or default image). Returns cargo's exit code, or 125.
 int run_cargo_in_container(const std::string& image, const std::vector<std::string>& cargo_args);
 
+/// `cargo kiln package ARGS…` (args after "package"): builds a binary and packages it as an OCI
+/// image archive (cli/package_command.cpp, package/). Prints the manifest digest on stdout;
+/// returns 0, or 1 with the reason on stderr.
+int run_package_command(const std::vector<std::string>& args);
+
+/// `kiln package ls [--json]`: the packaged artifacts. Returns the exit code.
+int run_package_ls_command(bool json);
+
 /// `kiln image build-toolchain|build-base`: adds the subcommand to `app`; run_image_command
 /// runs it once parsed and returns the exit code.
 CLI::App* add_image_command(CLI::App& app);

@@ -35,6 +35,11 @@ int run_kiln_command(int argc, char** argv) {
 
   auto* cache = add_cache_command(app);
   auto* image = add_image_command(app);
+  bool package_json = false;
+  auto* package = app.add_subcommand("package", "Packaged images (cargo kiln package)");
+  auto* package_ls = package->add_subcommand("ls", "Packaged artifacts with their metadata");
+  package_ls->add_flag("--json", package_json, "Machine-readable output");
+  package->require_subcommand(1);
   app.add_subcommand("run", "Run a command in a Rust toolchain container: kiln run [--image IMAGE] -- COMMAND…");
   auto* selftest = add_store_selftest_command(app);
 
@@ -46,6 +51,7 @@ int run_kiln_command(int argc, char** argv) {
   if (stats->parsed()) return run_stats_command(json, zero);
   if (cache->parsed()) return run_cache_command(*cache);
   if (image->parsed()) return run_image_command(*image);
+  if (package_ls->parsed()) return run_package_ls_command(package_json);
   if (config->parsed()) return run_config_command(config_doc);
   if (selftest->parsed()) return run_store_selftest_command();
   std::printf("%s", app.help().c_str());
