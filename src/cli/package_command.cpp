@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+
 #include "config/config.h"
 #include "package/base_layers.h"
 #include "package/binary_check.h"
@@ -17,6 +18,7 @@
 #include "util/digest.h"
 #include "util/fs.h"
 #include "util/process.h"
+#include "util/text.h"
 
 namespace kiln {
 namespace {
@@ -28,11 +30,6 @@ void say(const std::string& line) { write_all(2, "kiln: " + line + "\n"); }
 int fail(const std::string& message) {
   write_all(2, "kiln: error: " + message + "\n");
   return kPackageError;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
 }
 
 struct Options {
@@ -67,7 +64,7 @@ std::string git_in(const std::string& dir, const std::vector<std::string>& args)
   std::vector<std::string> argv = {"git", "-C", dir};
   argv.insert(argv.end(), args.begin(), args.end());
   auto r = run_process(argv);
-  return r && r->exit_code == 0 ? trim(r->stdout_data) : "";
+  return r && r->exit_code == 0 ? trim_end(r->stdout_data) : "";
 }
 
 std::string artifacts_dir(const Config& cfg) { return cfg.dir + "/package/artifacts"; }
@@ -79,7 +76,7 @@ int run_package(const Options& o) {
   std::string cargo = cargo_env && *cargo_env ? cargo_env : "cargo";
   auto meta = run_process({cargo, "metadata", "--format-version", "1", "--no-deps", "--offline"});
   if (!meta || meta->exit_code != 0)
-    return fail("cargo metadata failed: " + (meta ? trim(meta->stderr_data) : meta.error().message));
+    return fail("cargo metadata failed: " + (meta ? trim_end(meta->stderr_data) : meta.error().message));
   auto m = nlohmann::json::parse(meta->stdout_data, nullptr, false);
   if (m.is_discarded()) return fail("cannot read cargo metadata");
   std::vector<BinTarget> bins;
@@ -170,7 +167,7 @@ int run_package(const Options& o) {
   if (const char* sde = std::getenv("SOURCE_DATE_EPOCH"); sde && *sde) epoch = std::atoll(sde);
   else if (std::string t = git_in(pkg_dir, {"log", "-1", "--format=%ct"}); !t.empty()) epoch = std::atoll(t.c_str());
   std::string toolchain;
-  if (auto v = run_process({"rustc", "-V"}); v && v->exit_code == 0) toolchain = trim(v->stdout_data);
+  if (auto v = run_process({"rustc", "-V"}); v && v->exit_code == 0) toolchain = trim_end(v->stdout_data);
 
   // 4. The fingerprint: binary, base, files, settings, time, name.
   Sha256 fp;

@@ -5,18 +5,9 @@
 
 #include "util/fs.h"
 #include "util/process.h"
+#include "util/text.h"
 
 namespace kiln {
-namespace {
-
-std::string last_line(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
-  size_t p = t.rfind('\n');
-  return p == std::string::npos ? t : t.substr(p + 1);
-}
-
-}  // namespace
 
 const char* base_image_packages() { return "gcc,libc6-dev,pkg-config,ca-certificates,git,mold,lld,libcurl4"; }
 

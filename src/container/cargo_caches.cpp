@@ -6,25 +6,21 @@
 #include "container/container_env.h"
 #include "util/fs.h"
 #include "util/process.h"
+#include "util/text.h"
 
 namespace kiln {
 namespace {
 
 constexpr const char* kStamp = ".kiln-init-done";
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 // True when the volume's stamp, read on the host, says it is ready for `user`.
 bool stamp_says_ready(const ContainerRuntime& rt, const std::string& volume, const std::string& user) {
   auto r = run_process(rt.command({"volume", "inspect", "--format", "{{.Mountpoint}}", volume}));
   if (!r || r->exit_code != 0) return false;
-  std::string mountpoint = trim(r->stdout_data);
+  std::string mountpoint = trim_end(r->stdout_data);
   if (mountpoint.empty()) return false;
   auto stamp = read_file(mountpoint + "/" + kStamp);
-  if (!stamp || trim(*stamp) != user) return false;
+  if (!stamp || trim_end(*stamp) != user) return false;
   struct stat st {};
   return ::stat(mountpoint.c_str(), &st) == 0 && std::to_string(st.st_uid) + ":" + std::to_string(st.st_gid) == user;
 }
@@ -69,11 +65,11 @@ Status init_cache_volumes(const ContainerRuntime& rt, const RunSpec& base, const
     auto r = run_process(argv);
     if (!r) return r.error();
     if (r->exit_code != 0) {
-      std::string err = trim(r->stderr_data);
+      std::string err = trim_end(r->stderr_data);
       return make_error("initialising cargo cache volume " + m.source + " failed" + (err.empty() ? "" : ": " + err) +
                         "; remove it (" + rt.name() + " volume rm -f " + m.source + ") and try again");
     }
-    if (trim(r->stdout_data) == "initialised") say("initialised cargo cache volume " + m.source + " for " + user);
+    if (trim_end(r->stdout_data) == "initialised") say("initialised cargo cache volume " + m.source + " for " + user);
     else if (verbose) say("cargo cache volume " + m.source + " is initialised for " + user + " already");
   }
   return {};

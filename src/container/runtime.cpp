@@ -3,15 +3,10 @@
 
 #include "util/fs.h"
 #include "util/process.h"
+#include "util/text.h"
 
 namespace kiln {
 namespace {
-
-std::string first_line(const std::string& s) {
-  std::string line = s.substr(0, s.find('\n'));
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-  return line;
-}
 
 // Asks `rt` for its server version; "" with `why` and `fix` filled when it does not answer.
 std::string probe(ContainerRuntime& rt, std::string& why, std::string& fix) {

@@ -7,17 +7,13 @@
 #include "rustc/toolchain.h"
 #include "util/fs.h"
 #include "util/process.h"
+#include "util/text.h"
 
 namespace kiln {
 namespace {
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 std::string last_lines(const std::string& text, int n) {
-  std::string t = trim(text);
+  std::string t = trim_end(text);
   size_t pos = t.size();
   for (int i = 0; i < n && pos != std::string::npos && pos > 0; ++i) pos = t.rfind('\n', pos - 1);
   std::string tail = pos == std::string::npos ? t : t.substr(pos + 1);
@@ -37,7 +33,7 @@ Status copy_toolchain(const std::string& sysroot, const std::string& dest) {
       (void)remove_all(path_join(dest, sub));
       r = run_process({"cp", "-a", src, dest + "/"});
       if (!r) return r.error();
-      if (r->exit_code != 0) return make_error("cannot copy " + src + ": " + trim(r->stderr_data));
+      if (r->exit_code != 0) return make_error("cannot copy " + src + ": " + trim_end(r->stderr_data));
     }
   }
   return {};
@@ -50,13 +46,13 @@ Result<HostToolchain> find_host_toolchain(const std::string& store_dir) {
   auto sr = run_process({rustc, "--print", "sysroot"});
   if (!sr || sr->exit_code != 0) return make_error("cannot run " + rustc + " --print sysroot: is Rust installed?");
   HostToolchain tc;
-  tc.sysroot = trim(sr->stdout_data);
+  tc.sysroot = trim_end(sr->stdout_data);
   auto t = load_toolchain(tc.sysroot + "/bin/rustc", store_dir);
   if (!t) return t.error();
   tc.version_verbose = t->version_verbose;
   tc.identity = t->identity();
   size_t p = tc.version_verbose.find("release: ");
-  if (p != std::string::npos) tc.release = trim(tc.version_verbose.substr(p + 9, tc.version_verbose.find('\n', p) - p - 9));
+  if (p != std::string::npos) tc.release = trim_end(tc.version_verbose.substr(p + 9, tc.version_verbose.find('\n', p) - p - 9));
   if (tc.release.empty()) tc.release = "unknown";
   return tc;
 }

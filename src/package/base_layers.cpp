@@ -5,16 +5,10 @@
 #include "util/digest.h"
 #include "util/fs.h"
 #include "util/process.h"
+#include "util/text.h"
 
 namespace kiln {
 namespace {
-
-std::string last_line(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
-  size_t p = t.rfind('\n');
-  return p == std::string::npos ? t : t.substr(p + 1);
-}
 
 bool has_transport(const std::string& ref) {
   for (const char* t : {"containers-storage:", "docker-daemon:", "oci:", "oci-archive:", "docker-archive:", "dir:"})

@@ -2,6 +2,7 @@
 // output, /proc files, trace and key files).
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,4 +22,20 @@ inline std::vector<std::string_view> split_lines(std::string_view text) {
   return out;
 }
 
+
+/// `s` without trailing newlines, carriage returns and spaces (a command's output line).
+inline std::string trim_end(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+/// The last non-empty line of `text`, trimmed (a failing tool's message).
+inline std::string last_line(const std::string& text) {
+  std::string t = trim_end(text);
+  size_t p = t.rfind('\n');
+  return p == std::string::npos ? t : t.substr(p + 1);
+}
+
+/// The first line of `text`, trimmed.
+inline std::string first_line(const std::string& text) { return trim_end(text.substr(0, text.find('\n'))); }
 }  // namespace kiln
