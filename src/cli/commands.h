@@ -14,8 +14,8 @@ namespace kiln {
 /// to this binary and prints one summary line on stderr. Returns cargo's exit code.
 int run_cargo_subcommand(const std::vector<std::string>& cargo_args);
 
-/// `kiln stats [--json] [--zero]`. Returns the process exit code.
-int run_stats_command(bool json, bool zero);
+/// `kiln stats [--json] [--zero] [--format text|json|openmetrics]`. Returns the exit code.
+int run_stats_command(bool json, bool zero, const std::string& format = "");
 
 /// `kiln config [--doc]`: effective settings with their origins, or the keys' documentation.
 /// Returns the process exit code.

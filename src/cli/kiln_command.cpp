@@ -28,6 +28,8 @@ int run_kiln_command(int argc, char** argv) {
   auto* stats = app.add_subcommand("stats", "Hits, misses, reasons for not caching, time saved");
   stats->add_flag("--json", json, "Machine-readable output");
   stats->add_flag("--zero,-z", zero, "Reset the counters");
+  std::string stats_format;
+  stats->add_option("--format", stats_format, "text, json or openmetrics (Prometheus text format)");
 
   bool config_doc = false;
   auto* config = app.add_subcommand("config", "Effective settings and where each comes from");
@@ -48,7 +50,7 @@ int run_kiln_command(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  if (stats->parsed()) return run_stats_command(json, zero);
+  if (stats->parsed()) return run_stats_command(json, zero, stats_format);
   if (cache->parsed()) return run_cache_command(*cache);
   if (image->parsed()) return run_image_command(*image);
   if (package_ls->parsed()) return run_package_ls_command(package_json);

@@ -1,15 +1,17 @@
-// `kiln stats`: counts since the last `--zero` for the store in KILN_DIR, as text or JSON.
+// `kiln stats`: counts since the last `--zero` for the store in KILN_DIR, as text, JSON or
+// OpenMetrics (stats/openmetrics.h).
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "config/config.h"
+#include "stats/openmetrics.h"
 #include "stats/stats.h"
 #include "store/local/store_usage.h"
 
 namespace kiln {
 
-int run_stats_command(bool json, bool zero) {
+int run_stats_command(bool json, bool zero, const std::string& format) {
   Config cfg = load_config();
   if (zero) {
     zero_stats(cfg.dir);
@@ -18,6 +20,15 @@ int run_stats_command(bool json, bool zero) {
   }
   StatsSummary s = read_stats(cfg.dir);
   StoreUsage u = store_usage(cfg.dir);
+  if (format == "openmetrics") {
+    std::fputs(format_openmetrics(s, u.bytes, u.entries).c_str(), stdout);
+    return 0;
+  }
+  if (format == "json") json = true;
+  else if (!format.empty() && format != "text") {
+    std::fprintf(stderr, "kiln: error: --format takes text, json or openmetrics, not %s\n", format.c_str());
+    return 2;
+  }
   nlohmann::json j;
   j["store"] = cfg.dir;
   j["hits"] = s.hits;

@@ -75,6 +75,12 @@ d3=$(package p4 --output "$archive")
 [ "$d3" != "$d1" ] || fail "a code change gives a new digest"
 pass "a code change gives a new digest ($d3)"
 
+# --- --container: built in the toolchain container from the same store, the same image
+rm -f "$KILN_DIR/package/artifacts/rg.json"
+cargo clean
+d_container=$(package pc --container --output "$E2E_TMP/rg-container.oci.tar")
+expect_eq "$d3" "$d_container" "cargo kiln package --container gives the same image (the same rg, restored from the store)"
+
 # --- push
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$E2E_TMP/registry.yml" <<YML
