@@ -53,6 +53,10 @@ int run_package_ls_command(bool json);
 CLI::App* add_image_command(CLI::App& app);
 int run_image_command(CLI::App& image);
 
+/// `kiln doctor`: checks the setup, prints each finding with its fix (cli/doctor_command.cpp).
+/// Returns 1 when something would stop kiln from working, else 0.
+int run_doctor_command();
+
 /// `kiln ARGS…` for commands (stats, cache, --help, --version). Returns the exit code.
 int run_kiln_command(int argc, char** argv);
 

@@ -35,6 +35,7 @@ int run_kiln_command(int argc, char** argv) {
   auto* config = app.add_subcommand("config", "Effective settings and where each comes from");
   config->add_flag("--doc", config_doc, "Explain every setting");
 
+  auto* doctor = app.add_subcommand("doctor", "Check the setup: PATH, store, remotes, toolchain, runtimes, linkers");
   auto* cache = add_cache_command(app);
   auto* image = add_image_command(app);
   bool package_json = false;
@@ -52,6 +53,7 @@ int run_kiln_command(int argc, char** argv) {
   }
   if (stats->parsed()) return run_stats_command(json, zero, stats_format);
   if (cache->parsed()) return run_cache_command(*cache);
+  if (doctor->parsed()) return run_doctor_command();
   if (image->parsed()) return run_image_command(*image);
   if (package_ls->parsed()) return run_package_ls_command(package_json);
   if (config->parsed()) return run_config_command(config_doc);
