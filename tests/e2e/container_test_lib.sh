@@ -15,9 +15,16 @@ container_cleanup() {
   local rc=$? p
   for p in "${CONTAINER_PIDS[@]}"; do
     kill "$p" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$p" 2>/dev/null || true
   done
+  # dockerd mounts its default network namespace under its exec root: a daemon that was slow
+  # to stop can leave it mounted, and the temp dir would not go.
+  if [ -n "${E2E_TMP:-}" ]; then
+    awk -v t="$E2E_TMP/" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
+      umount -l "$m" 2>/dev/null || true
+    done
+  fi
   e2e_cleanup "$rc"
 }
 
