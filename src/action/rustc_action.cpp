@@ -12,12 +12,12 @@
 #include "key/action_key.h"
 #include "key/path_anchors.h"
 #include "rustc/invocation.h"
+#include "rustc/linker_choice.h"
 #include "rustc/native_cpu.h"
 #include "rustc/outputs.h"
 #include "rustc/rustup.h"
 #include "rustc/toolchain.h"
 #include "util/fs.h"
-#include "rustc/linker_choice.h"
 #include "util/log.h"
 
 namespace kiln {

@@ -62,15 +62,8 @@ std::string rustc_output(const std::vector<std::string>& args) {
   return r && r->exit_code == 0 ? r->stdout_data : std::string();
 }
 
-// Fills the toolchain cache (rustc/toolchain.h) for the rustc the wrapper will be given: the
-// toolchain's own bin/rustc (cargo resolves rustup's proxy to it).
-void identify_toolchain(const std::string& kiln_dir) {
-  std::string sysroot = rustc_output({"--print", "sysroot"});
-  while (!sysroot.empty() && (sysroot.back() == '\n' || sysroot.back() == '\r')) sysroot.pop_back();
-  if (sysroot.empty()) return;
-  std::string rustc = sysroot + "/bin/rustc";
-  if (path_exists(rustc)) (void)load_toolchain(rustc, kiln_dir);
-}
+// Fills the toolchain cache (rustc/toolchain.h) for the rustc the wrapper will be given.
+void identify_toolchain(const std::string& kiln_dir) { (void)load_cargo_toolchain(kiln_dir); }
 
 // True when the store in `kiln_dir` has identified a toolchain before (rustc/toolchain.h's cache).
 bool has_toolchain_cache(const std::string& kiln_dir) {

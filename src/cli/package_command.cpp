@@ -116,6 +116,7 @@ int run_package(const Options& o) {
   if (!o.features.empty()) build.insert(build.end(), {"--features", o.features});
   if (o.all_features) build.push_back("--all-features");
   if (o.no_default_features) build.push_back("--no-default-features");
+  if (o.verbose) build.push_back("-v");
   int rc = o.container ? run_cargo_in_container("", build) : run_cargo_subcommand(build);
   if (rc != 0) return fail("the build of " + name + " failed (exit " + std::to_string(rc) + ")");
   std::string binary = target_dir + "/" + profile_dir(o.profile) + "/" + name;
@@ -174,9 +175,9 @@ int run_package(const Options& o) {
   fp.field("kiln-package-v2");  // bumped whenever what kiln writes changes
   fp.field(binary_digest->hex());
   fp.field(base->id);
-  for (const auto& f : files) {
-    auto d = sha256_file(f.source);
-    fp.field(f.dest + ":" + std::to_string(f.mode) + ":" + (d ? d->hex() : ""));
+  for (size_t i = 0; i < files.size(); ++i) {  // files[0] is the binary, hashed above
+    auto d = i == 0 ? Result<Digest>(*binary_digest) : sha256_file(files[i].source);
+    fp.field(files[i].dest + ":" + std::to_string(files[i].mode) + ":" + (d ? d->hex() : ""));
   }
   fp.field(settings_table.dump());
   fp.field(std::to_string(epoch));
@@ -199,11 +200,9 @@ int run_package(const Options& o) {
     }
   }
 
-  if (!o.container || !base->scratch()) {
-    auto needs = read_binary_needs(binary);
-    if (!needs) return fail(needs.error().message);
-    if (auto st = check_binary_runs_on(name, *needs, *base); !st) return fail(st.error().message);
-  }
+  auto needs = read_binary_needs(binary);
+  if (!needs) return fail(needs.error().message);
+  if (auto st = check_binary_runs_on(name, *needs, *base); !st) return fail(st.error().message);
   s.labels["org.opencontainers.image.title"] = name;
   s.labels["org.opencontainers.image.version"] = version;
   s.labels["org.opencontainers.image.revision"] = git_in(pkg_dir, {"rev-parse", "HEAD"});
@@ -290,7 +289,8 @@ int run_package_command(const std::vector<std::string>& args) {
                 "       kiln package ls [--json]\n\n"
                 "  --base IMAGE  podman/docker image, oci-archive:FILE, docker-archive:FILE, or scratch\n"
                 "                (default: container_base_image, kiln-base:bookworm)\n"
-                "  --output FILE the archive (default: target/kiln-package/NAME-VERSION.oci.tar)\n\n"
+                "  --output FILE the archive (default: target/kiln-package/NAME-VERSION.oci.tar)\n"
+                "  -v            a verbose build (cargo -v)\n\n"
                 "See docs/packaging.md.\n");
       return 0;
     } else {

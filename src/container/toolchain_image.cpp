@@ -39,16 +39,24 @@ Status copy_toolchain(const std::string& sysroot, const std::string& dest) {
   return {};
 }
 
+// The ID of `base` in `rt`'s image store. Errors: it is not there, with the ways to get one.
+Result<std::string> existing_base_id(const ContainerRuntime& rt, const std::string& base) {
+  std::string id = image_id(rt, base);
+  if (id.empty())
+    return make_error("no base image " + base + " in " + rt.name() +
+                      "'s image store for the toolchain image: make one with `kiln image build-base` "
+                      "(debootstrap, from Debian's archive), or set KILN_CONTAINER_BASE_IMAGE (or KILN_CONTAINER_IMAGE "
+                      "for an image of your own)");
+  return id;
+}
+
 }  // namespace
 
 Result<HostToolchain> find_host_toolchain(const std::string& store_dir) {
-  std::string rustc = env_or("RUSTC", "rustc");
-  auto sr = run_process({rustc, "--print", "sysroot"});
-  if (!sr || sr->exit_code != 0) return make_error("cannot run " + rustc + " --print sysroot: is Rust installed?");
-  HostToolchain tc;
-  tc.sysroot = trim_end(sr->stdout_data);
-  auto t = load_toolchain(tc.sysroot + "/bin/rustc", store_dir);
+  auto t = load_cargo_toolchain(store_dir);
   if (!t) return t.error();
+  HostToolchain tc;
+  tc.sysroot = t->sysroot;
   tc.version_verbose = t->version_verbose;
   tc.identity = t->identity();
   size_t p = tc.version_verbose.find("release: ");
@@ -98,13 +106,10 @@ std::string toolchain_image_tag(const HostToolchain& tc, const std::string& base
 Result<std::string> build_toolchain_image(const ContainerRuntime& rt, const std::string& base, const HostToolchain& tc,
                                           const std::string& tag_in, const std::string& work_dir, bool verbose,
                                           const std::function<void(const std::string&)>& say) {
-  std::string base_id = image_id(rt, base);
-  if (base_id.empty())
-    return make_error("no base image " + base + " in " + rt.name() +
-                      "'s image store: make one with `kiln image build-base` (debootstrap, from Debian's archive), "
-                      "or set KILN_CONTAINER_BASE_IMAGE");
+  auto base_id = existing_base_id(rt, base);
+  if (!base_id) return base_id.error();
   std::string containerfile = toolchain_containerfile(base, tc);
-  std::string tag = tag_in.empty() ? toolchain_image_tag(tc, base_id, containerfile) : tag_in;
+  std::string tag = tag_in.empty() ? toolchain_image_tag(tc, *base_id, containerfile) : tag_in;
   std::string ctx = path_join(work_dir, "image-context-" + std::to_string(::getpid()));
   (void)remove_all(ctx);
   if (auto st = make_dirs(ctx); !st) return st.error();
@@ -133,12 +138,9 @@ Result<std::string> default_toolchain_image(const ContainerRuntime& rt, const st
                                             const std::function<void(const std::string&)>& say) {
   auto tc = find_host_toolchain(store_dir);
   if (!tc) return tc.error();
-  std::string base_id = image_id(rt, base);
-  if (base_id.empty())
-    return make_error("no base image " + base + " in " + rt.name() +
-                      "'s image store for the toolchain image: make one with `kiln image build-base` "
-                      "(debootstrap, from Debian's archive), or set KILN_CONTAINER_IMAGE / KILN_CONTAINER_BASE_IMAGE");
-  std::string tag = toolchain_image_tag(*tc, base_id, toolchain_containerfile(base, *tc));
+  auto base_id = existing_base_id(rt, base);
+  if (!base_id) return base_id.error();
+  std::string tag = toolchain_image_tag(*tc, *base_id, toolchain_containerfile(base, *tc));
   if (image_exists(rt, tag)) return tag;
   return build_toolchain_image(rt, base, *tc, tag, store_dir, verbose, say);
 }

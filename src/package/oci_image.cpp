@@ -8,6 +8,7 @@
 #include <set>
 
 #include "oci/registry_client.h"
+#include "store/remote/oci_store.h"
 #include "store/remote/remote_url.h"
 #include "util/digest.h"
 #include "util/fs.h"
@@ -175,10 +176,9 @@ Result<PushReport> push_oci_image(const BuiltImage& image, const std::string& ur
   auto url = parse_remote_url(text + query);
   if (!url || url->scheme != "oci" || url->path.size() < 2)
     return make_error("--push takes oci://host[:port]/repository[:tag], not " + url_text);
-  bool tls = !(url->host == "127.0.0.1" || url->host == "localhost" || url->host == "::1");
-  if (auto t = url->query.find("tls"); t != url->query.end()) tls = t->second == "on" || t->second == "1" || t->second == "true";
-  std::string origin = std::string(tls ? "https://" : "http://") + url->host + (url->port ? ":" + std::to_string(url->port) : "");
-  RegistryClient client(origin, url->path.substr(1), url->has_credentials ? url->user : cfg.remote_username,
+  auto address = oci_address(*url);
+  if (!address) return make_error("--push " + url_text + ": " + address.error().message);
+  RegistryClient client(address->origin, address->repository, url->has_credentials ? url->user : cfg.remote_username,
                         url->has_credentials ? url->password : cfg.remote_password,
                         RegistryOptions{std::max(cfg.remote_timeout_ms, 60000), cfg.remote_ca_bundle, cfg.dir + "/remote-auth"});
   PushReport report;

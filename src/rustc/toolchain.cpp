@@ -7,14 +7,10 @@
 #include "key/file_digests.h"
 #include "util/fs.h"
 #include "util/process.h"
+#include "util/text.h"
 
 namespace kiln {
 namespace {
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 // Digest of every library file in the sysroot that rustc may load or link. Each file's digest
 // is remembered on the file (key/file_digests.h): a toolchain's files are written once by its
@@ -84,7 +80,7 @@ Result<Toolchain> load_toolchain(const std::string& rustc_path, const std::strin
   if (!sr || sr->exit_code != 0) return make_error("cannot run " + rustc_path + " --print sysroot");
   Toolchain t;
   t.version_verbose = vv->stdout_data;
-  t.sysroot = trim(sr->stdout_data);
+  t.sysroot = trim_end(sr->stdout_data);
   size_t hp = t.version_verbose.find("host: ");
   if (hp != std::string::npos) {
     size_t e = t.version_verbose.find('\n', hp);
@@ -101,6 +97,13 @@ Result<Toolchain> load_toolchain(const std::string& rustc_path, const std::strin
                       {"sysroot_digest", t.sysroot_digest.hex()}};
   if (make_dirs(cache_dir + "/toolchains")) (void)write_file_atomic(cache_file, j.dump(2));
   return t;
+}
+
+Result<Toolchain> load_cargo_toolchain(const std::string& cache_dir) {
+  std::string rustc = env_or("RUSTC", "rustc");
+  auto sr = run_process({rustc, "--print", "sysroot"});
+  if (!sr || sr->exit_code != 0) return make_error("cannot run " + rustc + " --print sysroot: is Rust installed?");
+  return load_toolchain(trim_end(sr->stdout_data) + "/bin/rustc", cache_dir);
 }
 
 }  // namespace kiln

@@ -25,4 +25,10 @@ struct Toolchain {
 /// Errors: rustc cannot be run or its sysroot cannot be read.
 Result<Toolchain> load_toolchain(const std::string& rustc_path, const std::string& cache_dir);
 
+/// The toolchain cargo would use in this directory: the sysroot that $RUSTC, else rustc on
+/// PATH (rustup's proxy, which applies the directory's toolchain override), prints, identified
+/// by load_toolchain of its bin/rustc (what cargo resolves the proxy to). Errors: rustc cannot
+/// be run, or those of load_toolchain.
+Result<Toolchain> load_cargo_toolchain(const std::string& cache_dir);
+
 }  // namespace kiln

@@ -2,6 +2,7 @@
 #
 #   container_base podman             # kiln-base:bookworm in podman's store (debootstrap once)
 #   start_dockerd                     # Debian's dockerd on its own socket; DOCKER_HOST set
+#   expect_sigterm_removes_container podman   # kiln run + SIGTERM leaves nothing running
 #
 # The base's root file system is cached as a tar in $KILN_TEST_IMAGES
 # (/var/tmp/kiln-test-images), so only the first run on a machine runs debootstrap (~1 min);
@@ -60,3 +61,18 @@ start_dockerd() {
 
 # running_kiln_containers RUNTIME: names of containers kiln started that still exist.
 running_kiln_containers() { "$1" ps -a --format '{{.Names}}' 2>/dev/null | grep '^kiln-' || true; }
+
+# expect_sigterm_removes_container RUNTIME: `kiln run -- sleep 60` ended by SIGTERM exits
+# non-zero and leaves no container behind.
+expect_sigterm_removes_container() {
+  local runner rc
+  "$KILN_BIN" run -- sleep 60 &
+  runner=$!
+  for _ in $(seq 1 100); do [ -n "$(running_kiln_containers "$1")" ] && break; sleep 0.1; done
+  sleep 0.5
+  kill -TERM "$runner"
+  rc=0; wait "$runner" || rc=$?
+  [ "$rc" -ne 0 ] || fail "kiln run ended by SIGTERM exits non-zero"
+  sleep 0.5
+  expect_eq "" "$(running_kiln_containers "$1")" "SIGTERM to kiln run stops and removes the container (exit $rc)"
+}

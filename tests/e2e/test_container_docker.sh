@@ -51,15 +51,7 @@ expect_file_contains "$E2E_TMP/container-clippy.err" "Finished" "cargo kiln --co
 cd "$E2E_TMP/empty"
 rc=0; "$KILN_BIN" run -- sh -c 'exit 3' || rc=$?
 expect_eq 3 "$rc" "the command's exit code passes through"
-"$KILN_BIN" run -- sleep 60 &
-runner=$!
-for _ in $(seq 1 100); do [ -n "$(running_kiln_containers docker)" ] && break; sleep 0.1; done
-sleep 0.5
-kill -TERM "$runner"
-rc=0; wait "$runner" || rc=$?
-[ "$rc" -ne 0 ] || fail "kiln run ended by SIGTERM exits non-zero"
-sleep 0.5
-expect_eq "" "$(running_kiln_containers docker)" "SIGTERM to kiln run stops and removes the container (exit $rc)"
+expect_sigterm_removes_container docker
 
 rc=0; DOCKER_HOST=unix://$E2E_TMP/no-daemon.sock "$KILN_BIN" run -- true 2>"$E2E_TMP/down.err" || rc=$?
 expect_eq 125 "$rc" "a daemon that is down exits 125"

@@ -70,15 +70,7 @@ rc=0; "$KILN_BIN" run -- sh -c 'exit 7' || rc=$?
 expect_eq 7 "$rc" "the command's exit code passes through"
 rc=0; "$KILN_BIN" run -- sh -c 'kill -TERM $$; sleep 5' || rc=$?
 expect_eq 143 "$rc" "a command ended by SIGTERM exits 143"
-"$KILN_BIN" run -- sleep 60 &
-runner=$!
-for _ in $(seq 1 100); do [ -n "$(running_kiln_containers podman)" ] && break; sleep 0.1; done
-sleep 0.5
-kill -TERM "$runner"
-rc=0; wait "$runner" || rc=$?
-[ "$rc" -ne 0 ] || fail "kiln run ended by SIGTERM exits non-zero"
-sleep 0.5
-expect_eq "" "$(running_kiln_containers podman)" "SIGTERM to kiln run stops and removes the container (exit $rc)"
+expect_sigterm_removes_container podman
 
 python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); import time; time.sleep(120)' \
   "$E2E_TMP/agent.sock" &

@@ -165,7 +165,7 @@ Result<std::optional<OciActionLayer>> parse_action_manifest(std::string_view jso
   return std::optional<OciActionLayer>(std::move(out));
 }
 
-Result<std::unique_ptr<OciStore>> OciStore::create(const RemoteUrl& url, const OciOptions& options) {
+Result<OciAddress> oci_address(const RemoteUrl& url) {
   if (url.scheme != "oci") return make_error("not an oci:// URL: " + url.name());
   std::string repository = url.path.empty() ? "" : url.path.substr(1);
   if (!valid_oci_repository(repository))
@@ -178,12 +178,18 @@ Result<std::unique_ptr<OciStore>> OciStore::create(const RemoteUrl& url, const O
     else if (v == "off" || v == "0" || v == "false") tls = false;
     else return make_error("?tls=" + v + " in " + url.name() + ": expected on or off");
   }
-  return std::unique_ptr<OciStore>(new OciStore(url, options, tls, repository));
+  return OciAddress{origin_of(url, tls), repository};
 }
 
-OciStore::OciStore(const RemoteUrl& url, const OciOptions& options, bool tls, std::string repository)
+Result<std::unique_ptr<OciStore>> OciStore::create(const RemoteUrl& url, const OciOptions& options) {
+  auto address = oci_address(url);
+  if (!address) return address.error();
+  return std::unique_ptr<OciStore>(new OciStore(url, options, *address));
+}
+
+OciStore::OciStore(const RemoteUrl& url, const OciOptions& options, const OciAddress& address)
     : name_(url.name()),
-      client_(origin_of(url, tls), repository, url.has_credentials ? url.user : options.username,
+      client_(address.origin, address.repository, url.has_credentials ? url.user : options.username,
               url.has_credentials ? url.password : options.password,
               RegistryOptions{options.timeout_ms, options.ca_bundle, options.auth_cache_dir}),
       compress_(options.compress) {}

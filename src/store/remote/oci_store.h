@@ -98,6 +98,17 @@ Result<std::optional<OciActionLayer>> parse_action_manifest(std::string_view jso
 /// True for a valid distribution-spec repository name ("team/kiln-cache").
 bool valid_oci_repository(std::string_view name);
 
+/// Where an oci:// URL points: the registry's "http(s)://host[:port]" and the repository.
+struct OciAddress {
+  std::string origin;
+  std::string repository;
+};
+
+/// The address of `url` (scheme oci): HTTPS unless the host is loopback, `?tls=on|off`
+/// overriding. Errors: another scheme, a bad repository name, an unknown query parameter.
+/// The OCI store and `cargo kiln package --push` both reach registries through it.
+Result<OciAddress> oci_address(const RemoteUrl& url);
+
 class OciStore : public Store {
  public:
   /// A store for `url` (scheme oci). Errors: bad repository name, unknown query parameter.
@@ -121,7 +132,7 @@ class OciStore : public Store {
   const std::string& api_base() const { return client_.api_base(); }
 
  private:
-  OciStore(const RemoteUrl& url, const OciOptions& options, bool tls, std::string repository);
+  OciStore(const RemoteUrl& url, const OciOptions& options, const OciAddress& address);
   /// Uploads `data` as the blob `digest` unless the registry has it.
   Status put_raw_blob(const Digest& digest, std::string_view data);
 
