@@ -21,6 +21,7 @@
 #include "core/background_store.h"
 #include "core/build_index.h"
 #include "core/prefetch.h"
+#include "exec/buildkit/buildkit_daemon.h"
 #include "rustc/toolchain.h"
 #include "session/session_env.h"
 #include "store/store_factory.h"
@@ -70,6 +71,35 @@ bool has_toolchain_cache(const std::string& kiln_dir) {
   return !list_dir(kiln_dir + "/toolchains").empty();
 }
 
+// With a remote executor: connects once for the whole build (the wrappers get the client and
+// image in the environment) and raises cargo's -j to the daemon's cores unless the user chose
+// -j. A daemon that does not answer: one warning, and this build runs locally.
+void prepare_remote_executor(const Config& cfg, std::vector<std::string>& argv) {
+  if (cfg.disabled || cfg.executor != "buildkit") return;
+  auto daemon = connect_buildkit(cfg, [](const std::string& line) { write_all(2, "kiln: " + line + "\n"); });
+  if (!daemon) {
+    warn(daemon.error().message + "; building locally");
+    ::setenv("KILN_EXECUTOR", "local", 1);
+    return;
+  }
+  ::setenv(kBuildkitClientVar, daemon->client.c_str(), 1);
+  ::setenv(kBuildkitImageVar, daemon->image.c_str(), 1);
+  debug("buildkit: daemon " + env_or("DOCKER_HOST", "(default)") + " with " + std::to_string(daemon->cores) +
+        " cores, image " + daemon->image);
+  if (!env_or("CARGO_BUILD_JOBS").empty()) return;
+  static const std::vector<std::string> with_jobs = {"build", "b", "check", "c", "test", "t", "bench", "run", "r",
+                                                     "clippy", "doc", "d", "rustc", "install", "fix"};
+  size_t sub = 0;
+  for (size_t i = 1; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a == "--") break;
+    if (a == "-j" || a.rfind("-j", 0) == 0 || a == "--jobs" || a.rfind("--jobs=", 0) == 0) return;
+    if (!sub && std::find(with_jobs.begin(), with_jobs.end(), a) != with_jobs.end()) sub = i;
+  }
+  if (!sub || daemon->cores <= static_cast<int>(std::thread::hardware_concurrency())) return;
+  argv.insert(argv.begin() + static_cast<long>(sub) + 1, {"-j", std::to_string(daemon->cores)});
+}
+
 }  // namespace
 
 int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
@@ -100,6 +130,7 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
   std::string warnings_file = make_temp_file("kiln-warnings");
   if (!warnings_file.empty()) ::setenv(kWarningsFileVar, warnings_file.c_str(), 1);
   Config pre_cfg = load_config();
+  prepare_remote_executor(pre_cfg, argv);
   // Identify the toolchain here, once: on a fresh store the first wrapper calls would each
   // hash the sysroot (about 0.5 s) at the same time. It runs beside the prefetch below.
   std::thread toolchain_probe;

@@ -51,11 +51,11 @@ Result<std::string> choose_image(const ContainerRuntime& rt, const Config& cfg, 
     auto tc = find_host_toolchain(cfg.dir);
     if (!tc) return tc.error();
     std::string base_id = image_id(rt, cfg.container_base_image);
-    std::string tag = toolchain_image_tag(*tc, base_id, toolchain_containerfile(cfg.container_base_image, *tc));
+    std::string tag = toolchain_image_tag(*tc, base_id, toolchain_containerfile(cfg.container_base_image, *tc, cfg.image_apt));
     if (!image_exists(rt, tag)) say("(" + tag + " does not exist yet: a real run builds it first)");
     return tag;
   }
-  return default_toolchain_image(rt, cfg.container_base_image, cfg.dir, verbose, say);
+  return default_toolchain_image(rt, cfg.container_base_image, cfg.dir, verbose, say, cfg.image_apt);
 }
 
 struct RunOptions {
@@ -168,7 +168,7 @@ int run_image_command(CLI::App& image) {
     auto host_tc = find_host_toolchain(cfg.dir);
     if (!host_tc) return fail(host_tc.error().message);
     bool verbose = tc->get_option("--verbose")->count() > 0;
-    auto tag = build_toolchain_image(*rt, base, *host_tc, opt(tc, "--tag"), cfg.dir, verbose, say);
+    auto tag = build_toolchain_image(*rt, base, *host_tc, opt(tc, "--tag"), cfg.dir, verbose, say, cfg.image_apt);
     if (!tag) return fail(tag.error().message);
     write_all(1, *tag + "\n");
     return 0;

@@ -157,28 +157,50 @@ Status apply_password(Config& c, const RawValue& v, const Layer&) {
   return {};
 }
 
-Status apply_no_cache(Config& c, const RawValue& v, const Layer&) {
+// A list of names: a TOML array, or comma- or space-separated in the environment.
+Result<std::vector<std::string>> name_list(const RawValue& v, const std::string& what) {
   std::vector<std::string> names;
-  if (v.kind == RawValue::List) names = v.list;
-  else if (v.kind == RawValue::Str) {
-    std::string cur;
-    for (char ch : v.s + ",") {
-      if (ch == ',' || ch == ' ') {
-        if (!cur.empty()) names.push_back(cur);
-        cur.clear();
-      } else {
-        cur += ch;
-      }
+  if (v.kind == RawValue::List) return v.list;
+  if (v.kind != RawValue::Str) return make_error("expected " + what + " (an array; comma-separated in the env)");
+  std::string cur;
+  for (char ch : v.s + ",") {
+    if (ch == ',' || ch == ' ') {
+      if (!cur.empty()) names.push_back(cur);
+      cur.clear();
+    } else {
+      cur += ch;
     }
-  } else {
-    return make_error("expected crate names (an array; comma-separated in the env)");
   }
-  c.no_cache = names;
+  return names;
+}
+
+Status apply_no_cache(Config& c, const RawValue& v, const Layer&) {
+  auto names = name_list(v, "crate names");
+  if (!names) return names.error();
+  c.no_cache = *names;
+  return {};
+}
+
+Status apply_remote_env(Config& c, const RawValue& v, const Layer&) {
+  auto names = name_list(v, "variable names");
+  if (!names) return names.error();
+  c.remote_env = *names;
+  return {};
+}
+
+Status apply_image_apt(Config& c, const RawValue& v, const Layer&) {
+  auto names = name_list(v, "Debian package names");
+  if (!names) return names.error();
+  for (const auto& n : *names)
+    if (n.empty() || n.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789+-.:") != std::string::npos)
+      return make_error("'" + n + "' is not a Debian package name");
+  c.image_apt = *names;
   return {};
 }
 
 Status apply_executor(Config& c, const RawValue& v, const Layer&) {
-  if (v.kind != RawValue::Str || v.s != "local") return make_error("expected \"local\"");
+  if (v.kind != RawValue::Str || (v.s != "local" && v.s != "buildkit"))
+    return make_error("expected \"local\" or \"buildkit\"");
   c.executor = v.s;
   return {};
 }
@@ -342,9 +364,21 @@ const std::vector<KeyDef>& key_defs() {
         "name or its crate name). A package can also opt out itself with `cache = false` in "
         "its own [package.metadata.kiln]."},
        apply_no_cache},
-      {{"executor", "KILN_EXECUTOR", "\"local\"", "local",
-        "Where a miss runs: \"local\" (a child process of the wrapper)."},
+      {{"executor", "KILN_EXECUTOR", "\"local\" or \"buildkit\"", "local",
+        "Where a miss runs: \"local\" (a child process of the wrapper), or \"buildkit\": one "
+        "BuildKit build per miss on the daemon DOCKER_HOST names (unix socket, tcp:// or "
+        "ssh://user@host), in the toolchain image, without network; a daemon that is down means a "
+        "warning and local runs (docs/remote-execution.md)."},
        apply_executor},
+      {{"remote_env", "KILN_REMOTE_ENV", "array of variable names (comma-separated in the env)", "[]",
+        "Variables a remote executor may send besides those cargo and the C toolchain use "
+        "(CARGO_*, RUST*, DEP_*, CC, CFLAGS, PKG_CONFIG_*, …). A miss that reads a variable set "
+        "here but not sent runs locally instead."},
+       apply_remote_env},
+      {{"image_apt", "KILN_IMAGE_APT", "array of Debian package names", "[]",
+        "Extra Debian packages in the toolchain image (installed once, when the image is made; "
+        "the image's tag changes with them). Also `image-apt` in [workspace.metadata.kiln]."},
+       apply_image_apt},
       {{"sandbox", "KILN_SANDBOX", "\"off\", \"network\" or \"strict\"", "off",
         "Run misses (compilations and build scripts) in bubblewrap: without network "
         "(\"network\"), or also on a read-only file system except their outputs, OUT_DIR and a "
@@ -674,6 +708,12 @@ std::string config_value_text(const Config& c, const std::string& key) {
   if (key == "remote_password") return toml_string(c.remote_password.empty() ? "" : "****");
   if (key == "remote_ca_bundle") return toml_string(c.remote_ca_bundle);
   if (key == "executor") return toml_string(c.executor);
+  if (key == "remote_env" || key == "image_apt") {
+    const auto& list = key == "remote_env" ? c.remote_env : c.image_apt;
+    std::string out = "[";
+    for (size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + toml_string(list[i]);
+    return out + "]";
+  }
   if (key == "sandbox") return toml_string(c.sandbox);
   if (key == "background_store") return toml_string(c.background_store);
   if (key == "remote_compression") return toml_string(c.remote_compression);

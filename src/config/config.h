@@ -17,7 +17,9 @@
 //                                      credentials for remotes whose URL carries none
 //   remote_ca_bundle / KILN_REMOTE_CA_BUNDLE  CA certificates (PEM file) for https remotes
 //   no_cache / KILN_NO_CACHE           crates kiln leaves alone (TOML array; comma-separated in env)
-//   executor / KILN_EXECUTOR           where misses run: "local"
+//   executor / KILN_EXECUTOR           where misses run: "local" or "buildkit"
+//   remote_env / KILN_REMOTE_ENV       extra variables a remote executor sends
+//   image_apt / KILN_IMAGE_APT         extra Debian packages in the toolchain image
 //   sandbox / KILN_SANDBOX             misses without network ("network") or also read-only ("strict")
 //   remote_compression / KILN_REMOTE_COMPRESSION  blobs to Redis and OCI remotes: "zstd" or "off"
 //   background_store / KILN_BACKGROUND_STORE  store a miss after the wrapper returned: "auto"
@@ -55,7 +57,9 @@ struct Config {
   std::string remote_password;
   std::string remote_ca_bundle;  // PEM file for https remotes ("" = CURL_CA_BUNDLE, SSL_CERT_FILE, system)
   std::vector<std::string> no_cache;  // package or crate names never cached
-  std::string executor = "local";     // where misses run (exec/executor.h)
+  std::string executor = "local";     // where misses run: "local" | "buildkit" (exec/executor.h)
+  std::vector<std::string> remote_env;  // extra variables a remote executor may send
+  std::vector<std::string> image_apt;   // extra Debian packages in the toolchain image
   std::string sandbox = "off";        // "off" | "network" | "strict"
   std::string remote_compression = "zstd";  // "zstd" | "off" (store/remote/wire_compression.h)
   std::string background_store = "auto";  // "auto" | "on" | "off" (core/background_store.h)

@@ -65,7 +65,8 @@ Result<HostToolchain> find_host_toolchain(const std::string& store_dir) {
   return tc;
 }
 
-std::string toolchain_containerfile(const std::string& base, const HostToolchain& tc) {
+std::string toolchain_containerfile(const std::string& base, const HostToolchain& tc,
+                                    const std::vector<std::string>& extra_apt) {
   std::string first_line = tc.version_verbose.substr(0, tc.version_verbose.find('\n'));
   std::string home = kContainerHome, cargo_home = kContainerCargoHome;
   std::string f;
@@ -78,7 +79,10 @@ std::string toolchain_containerfile(const std::string& base, const HostToolchain
        "  command -v mold >/dev/null || missing=\"$missing mold\"; \\\n"
        "  command -v ld.lld >/dev/null || missing=\"$missing lld\"; \\\n"
        "  [ -e /etc/ssl/certs/ca-certificates.crt ] || missing=\"$missing ca-certificates\"; \\\n"
-       "  ldconfig -p | grep -q 'libcurl.so.4 ' || missing=\"$missing libcurl4\"; \\\n"
+       "  ldconfig -p | grep -q 'libcurl.so.4 ' || missing=\"$missing libcurl4\"; \\\n";
+  // image_apt: names checked by the config (Debian package-name characters only).
+  for (const auto& p : extra_apt) f += "  dpkg -s " + p + " >/dev/null 2>&1 || missing=\"$missing " + p + "\"; \\\n";
+  f +=
        "  if [ -n \"$missing\" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive \\\n"
        "    apt-get install -y --no-install-recommends $missing && rm -rf /var/lib/apt/lists/*; fi; \\\n"
        "  mkdir -p " + cargo_home + "/bin " + kContainerStore + " " + kContainerKilnBin + " " + home + "/.config; \\\n"
@@ -105,10 +109,11 @@ std::string toolchain_image_tag(const HostToolchain& tc, const std::string& base
 
 Result<std::string> build_toolchain_image(const ContainerRuntime& rt, const std::string& base, const HostToolchain& tc,
                                           const std::string& tag_in, const std::string& work_dir, bool verbose,
-                                          const std::function<void(const std::string&)>& say) {
+                                          const std::function<void(const std::string&)>& say,
+                                          const std::vector<std::string>& extra_apt) {
   auto base_id = existing_base_id(rt, base);
   if (!base_id) return base_id.error();
-  std::string containerfile = toolchain_containerfile(base, tc);
+  std::string containerfile = toolchain_containerfile(base, tc, extra_apt);
   std::string tag = tag_in.empty() ? toolchain_image_tag(tc, *base_id, containerfile) : tag_in;
   std::string ctx = path_join(work_dir, "image-context-" + std::to_string(::getpid()));
   (void)remove_all(ctx);
@@ -135,14 +140,15 @@ Result<std::string> build_toolchain_image(const ContainerRuntime& rt, const std:
 
 Result<std::string> default_toolchain_image(const ContainerRuntime& rt, const std::string& base,
                                             const std::string& store_dir, bool verbose,
-                                            const std::function<void(const std::string&)>& say) {
+                                            const std::function<void(const std::string&)>& say,
+                                            const std::vector<std::string>& extra_apt) {
   auto tc = find_host_toolchain(store_dir);
   if (!tc) return tc.error();
   auto base_id = existing_base_id(rt, base);
   if (!base_id) return base_id.error();
-  std::string tag = toolchain_image_tag(*tc, *base_id, toolchain_containerfile(base, *tc));
+  std::string tag = toolchain_image_tag(*tc, *base_id, toolchain_containerfile(base, *tc, extra_apt));
   if (image_exists(rt, tag)) return tag;
-  return build_toolchain_image(rt, base, *tc, tag, store_dir, verbose, say);
+  return build_toolchain_image(rt, base, *tc, tag, store_dir, verbose, say, extra_apt);
 }
 
 }  // namespace kiln

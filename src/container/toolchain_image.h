@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "container/runtime.h"
 #include "util/digest.h"
@@ -34,8 +35,10 @@ struct HostToolchain {
 /// toolchain cache in `store_dir`. Errors: rustc cannot be run or its sysroot read.
 Result<HostToolchain> find_host_toolchain(const std::string& store_dir);
 
-/// The Containerfile for `base` and `tc` (no `# syntax=` line: it would pull a frontend).
-std::string toolchain_containerfile(const std::string& base, const HostToolchain& tc);
+/// The Containerfile for `base` and `tc` (no `# syntax=` line: it would pull a frontend), with
+/// the Debian packages `extra_apt` (config `image_apt`) installed when the base lacks them.
+std::string toolchain_containerfile(const std::string& base, const HostToolchain& tc,
+                                    const std::vector<std::string>& extra_apt = {});
 
 /// kiln-toolchain:<release>-<12 hex of (identity, base_id, containerfile)>.
 std::string toolchain_image_tag(const HostToolchain& tc, const std::string& base_id, const std::string& containerfile);
@@ -47,13 +50,15 @@ std::string toolchain_image_tag(const HostToolchain& tc, const std::string& base
 /// context cannot be made, the build failed (its last lines).
 Result<std::string> build_toolchain_image(const ContainerRuntime& rt, const std::string& base, const HostToolchain& tc,
                                           const std::string& tag, const std::string& work_dir, bool verbose,
-                                          const std::function<void(const std::string&)>& say);
+                                          const std::function<void(const std::string&)>& say,
+                                          const std::vector<std::string>& extra_apt = {});
 
 /// The image `cargo kiln --container` uses when none is configured: the toolchain image for
 /// this host's toolchain and `base`, built first when the runtime does not have it.
 /// Errors: as build_toolchain_image.
 Result<std::string> default_toolchain_image(const ContainerRuntime& rt, const std::string& base,
                                             const std::string& store_dir, bool verbose,
-                                            const std::function<void(const std::string&)>& say);
+                                            const std::function<void(const std::string&)>& say,
+                                            const std::vector<std::string>& extra_apt = {});
 
 }  // namespace kiln

@@ -4,7 +4,8 @@
 // (make_executor): `local` runs the command as a child process; `sandbox` (KILN_SANDBOX =
 // network | strict) runs it inside bubblewrap — without network, and with `strict` also on a
 // read-only file system except its output dirs and a private /tmp. A toolchain container and
-// a remote BuildKit daemon are the next implementations of the same interface.
+// `buildkit` (KILN_EXECUTOR=buildkit) runs it as a BuildKit build on the daemon DOCKER_HOST
+// names (exec/buildkit_executor.cpp).
 #pragma once
 
 #include <memory>
@@ -67,10 +68,14 @@ class SandboxExecutor : public Executor {
   std::string private_tmp_;  // strict: the run's own TMPDIR, removed after it
 };
 
+/// The BuildKit executor (exec/buildkit_executor.cpp): each miss one BuildKit build on the
+/// daemon DOCKER_HOST names; anything that keeps it from running there runs it locally.
+std::unique_ptr<Executor> make_buildkit_executor(const Config& cfg);
+
 /// Parses "off", "network" or "strict". Errors: any other word.
 Result<SandboxMode> parse_sandbox_mode(const std::string& text);
 
-/// The executor the settings ask for: `cfg.executor` ("local") with `cfg.sandbox`. Errors: an
+/// The executor the settings ask for: `cfg.executor` ("local" or "buildkit") with `cfg.sandbox`. Errors: an
 /// unknown executor; a sandbox whose tool is missing ("sandbox: …", with the fix).
 Result<std::unique_ptr<Executor>> make_executor(const Config& cfg);
 

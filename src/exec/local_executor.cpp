@@ -23,8 +23,9 @@ Result<SandboxMode> parse_sandbox_mode(const std::string& text) {
 }
 
 Result<std::unique_ptr<Executor>> make_executor(const Config& cfg) {
+  if (cfg.executor == "buildkit") return make_buildkit_executor(cfg);
   if (!cfg.executor.empty() && cfg.executor != "local")
-    return make_error("unknown executor '" + cfg.executor + "' (known: local)");
+    return make_error("unknown executor '" + cfg.executor + "' (known: local, buildkit)");
   auto mode = parse_sandbox_mode(cfg.sandbox);
   if (!mode) return make_error("sandbox: " + mode.error().message);
   if (*mode == SandboxMode::Off) return std::unique_ptr<Executor>(new LocalExecutor());
