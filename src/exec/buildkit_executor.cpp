@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 
 #include "exec/buildkit/buildkit_daemon.h"
 #include "exec/buildkit/remote_check.h"
@@ -91,6 +92,47 @@ Status place_outputs(const std::string& files_dir) {
   return {};
 }
 
+// <store>/buildkit/closure/<digest of a crate library's stem>: the stems of the crates its
+// compilation read (remote_context.h's ClosureLookup).
+std::string closure_file(const std::string& store_dir, const std::string& stem) {
+  return path_join(store_dir, "buildkit/closure/" + sha256(stem).hex().substr(0, 32));
+}
+
+std::string stem_of(const std::string& path) {
+  std::string name = base_name(path);
+  size_t dot = name.rfind('.');
+  return path_join(dir_name(path), dot == std::string::npos ? name : name.substr(0, dot));
+}
+
+// Records, for each crate library the run produced, the crates it read.
+void record_closures(const std::string& store_dir, const RemoteAction& plan, const TraceLog& trace,
+                     const std::string& files_dir) {
+  std::vector<std::string> reads;
+  for (const auto& r : trace.reads) reads.push_back(r.path);
+  std::string text;
+  for (const auto& s : dependency_libraries_read(plan, reads)) text += s + "\n";
+  std::error_code ec;
+  std::set<std::string> done;
+  for (fs::recursive_directory_iterator it(files_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string p = it->path().string().substr(files_dir.size());
+    if (!(p.ends_with(".rlib") || p.ends_with(".rmeta") || p.ends_with(".so"))) continue;
+    if (!done.insert(stem_of(p)).second) continue;
+    std::string f = closure_file(store_dir, stem_of(p));
+    if (make_dirs(dir_name(f))) (void)write_file_atomic(f, text);
+  }
+}
+
+ClosureLookup closure_lookup(const std::string& store_dir) {
+  return [store_dir](const std::string& lib) -> std::optional<std::vector<std::string>> {
+    auto text = read_file(closure_file(store_dir, stem_of(lib)));
+    if (!text) return std::nullopt;
+    std::vector<std::string> stems;
+    for (auto line : split_lines(*text))
+      if (!line.empty()) stems.emplace_back(line);
+    return stems;
+  };
+}
+
 class BuildkitExecutor : public Executor {
  public:
   explicit BuildkitExecutor(const Config& cfg) : cfg_(cfg) {}
@@ -102,7 +144,8 @@ class BuildkitExecutor : public Executor {
     auto daemon = buildkit_for_action(cfg_);
     if (!daemon) return daemon_failed(mark, daemon.error().message, request);
     std::string what = request.argv.empty() ? "?" : base_name(request.argv[0]);
-    auto plan = plan_remote_action(request, sysroot_of(request.argv), cfg_.remote_env, kMaxContextBytes);
+    auto plan = plan_remote_action(request, sysroot_of(request.argv), cfg_.remote_env, kMaxContextBytes,
+                                   closure_lookup(cfg_.dir));
     if (!plan) {
       debug("buildkit: running " + what + " locally: " + plan.error().message);
       return local(request);
@@ -148,6 +191,7 @@ class BuildkitExecutor : public Executor {
       debug("buildkit: running " + what + " locally: " + why);
       return local(request);
     }
+    if (run->exit_code == 0) record_closures(cfg_.dir, *plan, trace, path_join(out, "files"));
     if (auto st = place_outputs(path_join(out, "files")); !st) {
       warn("buildkit: " + st.error().message + "; ran " + what + " locally");
       return local(request);

@@ -158,7 +158,8 @@ bool remote_env_sent(const std::string& name, const std::vector<std::string>& ex
 }
 
 Result<RemoteAction> plan_remote_action(const ExecRequest& request, const std::string& sysroot,
-                                        const std::vector<std::string>& extra_env, uint64_t max_bytes) {
+                                        const std::vector<std::string>& extra_env, uint64_t max_bytes,
+                                        const ClosureLookup& closure) {
   RemoteAction a;
   a.argv = request.argv;
   a.cwd = request.cwd.empty() ? current_dir() : request.cwd;
@@ -190,13 +191,59 @@ Result<RemoteAction> plan_remote_action(const ExecRequest& request, const std::s
   if (std::string out_dir = env_value(request.env, "OUT_DIR"); !out_dir.empty() && a.argv[0] != out_dir)
     if (auto st = stat_file(out_dir); st && S_ISDIR(st->mode)) c.add_dir(normalize_path(out_dir), false);
   std::set<std::string> dependency_dirs;
+  std::vector<std::string> externs;
+  bool links = false;
+  auto value_of = [&](size_t& i, const char* flag) -> std::optional<std::string> {
+    std::string f = flag;
+    if (a.argv[i] == f && i + 1 < a.argv.size()) return a.argv[++i];
+    if (a.argv[i].starts_with(f + "=")) return a.argv[i].substr(f.size() + 1);
+    if (f.size() == 2 && a.argv[i].starts_with(f) && a.argv[i].size() > 2) return a.argv[i].substr(2);
+    return std::nullopt;
+  };
   for (size_t i = 1; i < a.argv.size(); ++i) {
-    std::string v;
-    if (a.argv[i] == "-L" && i + 1 < a.argv.size()) v = a.argv[i + 1];
-    else if (a.argv[i].starts_with("-L")) v = a.argv[i].substr(2);
-    if (v.starts_with("dependency=")) dependency_dirs.insert(normalize_path(absolute_path(v.substr(11), a.cwd)));
+    if (a.argv[i] == "--test") links = true;
+    if (auto v = value_of(i, "-L")) {
+      if (v->starts_with("dependency=")) dependency_dirs.insert(normalize_path(absolute_path(v->substr(11), a.cwd)));
+    } else if (auto t = value_of(i, "--crate-type")) {
+      for (const char* l : {"bin", "dylib", "cdylib", "staticlib", "proc-macro"})
+        if (t->find(l) != std::string::npos) links = true;
+    } else if (auto e = value_of(i, "--extern")) {
+      if (size_t eq = e->find('='); eq != std::string::npos)
+        externs.push_back(normalize_path(absolute_path(e->substr(eq + 1), a.cwd)));
+    }
   }
-  for (const auto& d : dependency_dirs) c.add_dir(d, true);
+  a.dependency_dirs.assign(dependency_dirs.begin(), dependency_dirs.end());
+  // What of a crate library a compilation needs: its metadata, and its code when it links.
+  auto wanted = [&](const std::string& name) {
+    return name.ends_with(".rmeta") || name.ends_with(".so") || (links && name.ends_with(".rlib"));
+  };
+  // The externs' transitive crates, when every extern's are known; else the whole dirs.
+  std::set<std::string> crates;
+  bool known = closure != nullptr && !dependency_dirs.empty();
+  for (const auto& e : externs) {
+    if (!known) break;
+    auto more = closure(e);
+    if (!more) known = false;
+    else crates.insert(more->begin(), more->end());
+  }
+  for (const auto& d : dependency_dirs) {
+    c.add_root(d);
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(d, ec)) {
+      std::string p = e.path().string(), name = e.path().filename().string();
+      if (!library_file(name) || !wanted(name)) continue;
+      if (known) {
+        std::string stem = name.substr(0, name.rfind('.'));
+        if (!crates.count(path_join(d, stem))) continue;
+      }
+      c.add_file(p);
+    }
+  }
+  // The externs themselves (the closure names crates by stem: dir/libfoo-HASH).
+  for (const auto& e : externs) {
+    c.add_file(e);
+    c.add_root(dir_name(e));
+  }
   // The incremental dir is a cache (docs/cache-key.md): the remote run starts it empty.
   for (size_t i = 1; i < a.argv.size(); ++i) {
     std::string v = a.argv[i] == "-C" && i + 1 < a.argv.size() ? a.argv[i + 1]
@@ -210,7 +257,7 @@ Result<RemoteAction> plan_remote_action(const ExecRequest& request, const std::s
   }
   for (const auto& in : request.inputs) {
     std::string p = normalize_path(absolute_path(in, a.cwd));
-    if (dependency_dirs.count(p)) continue;
+    if (dependency_dirs.count(p) || std::find(externs.begin(), externs.end(), p) != externs.end()) continue;
     auto st = stat_file(p);
     if (!st) continue;
     if (S_ISDIR(st->mode)) {
@@ -245,6 +292,17 @@ Result<RemoteAction> plan_remote_action(const ExecRequest& request, const std::s
     else a.withheld.push_back(name);
   }
   return a;
+}
+
+std::vector<std::string> dependency_libraries_read(const RemoteAction& a, const std::vector<std::string>& reads) {
+  std::set<std::string> stems;
+  for (const auto& raw : reads) {
+    std::string p = normalize_path(raw), name = base_name(p);
+    if (!library_file(name)) continue;
+    for (const auto& d : a.dependency_dirs)
+      if (dir_name(p) == d) stems.insert(path_join(d, name.substr(0, name.rfind('.'))));
+  }
+  return {stems.begin(), stems.end()};
 }
 
 std::string remote_dockerfile(const RemoteAction& a, const std::string& image) {

@@ -30,7 +30,9 @@
 // in /kiln/out, which `--output type=local` brings back.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,7 @@ struct RemoteAction {
   std::string cwd;
   std::vector<std::string> writable_dirs;
   std::vector<std::string> cache_dirs;  // rustc's incremental dir: made, never brought back
+  std::vector<std::string> dependency_dirs;  // `-L dependency=` dirs
   std::string sysroot;  // mounted from the image's /usr/local/rust
   uint64_t bytes = 0;   // total size of `files`
 };
@@ -62,12 +65,25 @@ struct RemoteAction {
 /// variables, PATH, HOME, the locale, or one of `extra` (KILN_REMOTE_ENV).
 bool remote_env_sent(const std::string& name, const std::vector<std::string>& extra);
 
+/// The crate libraries (absolute paths) a compilation that produced the library at the given
+/// path read through `-L dependency=` (its transitive crates), as an earlier remote run
+/// recorded them; nullopt when unknown.
+using ClosureLookup = std::function<std::optional<std::vector<std::string>>(const std::string&)>;
+
 /// Plans `request` (its env: the traced environment) for a toolchain whose sysroot is
-/// `sysroot`, sending also the variables in `extra_env`. Errors: the command is not under the
-/// sysroot nor a shipped file (a workspace wrapper, a rustc elsewhere), no tracer in the
-/// environment, or the inputs exceed `max_bytes` / 50 000 files.
+/// `sysroot`, sending also the variables in `extra_env`. From each `-L dependency=` dir it
+/// ships the externs' transitive crates when `closure` knows them all, else every crate
+/// library there; of each only what the compilation needs (.rmeta, and the .rlib when it
+/// links: bins, dylibs, cdylibs, staticlibs, proc-macros, tests). Errors: the command is not
+/// under the sysroot nor a shipped file (a workspace wrapper, a rustc elsewhere), no tracer in
+/// the environment, or the inputs exceed `max_bytes` / 50 000 files.
 Result<RemoteAction> plan_remote_action(const ExecRequest& request, const std::string& sysroot,
-                                        const std::vector<std::string>& extra_env, uint64_t max_bytes);
+                                        const std::vector<std::string>& extra_env, uint64_t max_bytes,
+                                        const ClosureLookup& closure = {});
+
+/// The crate libraries `trace` shows read from `action`'s `-L dependency=` dirs (what to
+/// record as the closure of each library the action produced).
+std::vector<std::string> dependency_libraries_read(const RemoteAction& action, const std::vector<std::string>& reads);
 
 /// The Dockerfile that runs `action` in `image`: the mounts, the script, a scratch stage with
 /// /kiln/out.
