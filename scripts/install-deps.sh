@@ -14,6 +14,8 @@ packages=(
   redis-server nginx-extras docker-registry apache2-utils skopeo
   # containers: both runtimes, an init for PID 1, and debootstrap for an offline base image
   podman runc docker.io tini debootstrap
+  # remote execution: a BuildKit daemon reached over ssh (tests start their own sshd)
+  openssh-server openssh-client
   # linkers (KILN_LINKER)
   mold lld
   # packaging: tar layers (libarchive, loaded at run time), umoci to check images
@@ -32,7 +34,7 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # The services are started by the tests that need them, never at boot.
-for s in redis-server nginx docker-registry docker containerd podman; do
+for s in redis-server nginx docker-registry docker containerd podman ssh; do
   (systemctl stop "$s" || service "$s" stop) >/dev/null 2>&1 || true
 done
 # Rust: rustup's stable toolchain (preinstalled) must come before Debian's old rustc.

@@ -10,6 +10,7 @@
 #include "core/build_index.h"
 #include "core/direct_mode.h"
 #include "core/prefetch.h"
+#include "graph/action_log.h"
 #include "session/session_env.h"
 #include "stats/stats.h"
 #include "store/local/store_warning.h"
@@ -18,6 +19,8 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/process.h"
+
+extern char** environ;
 
 namespace kiln {
 namespace {
@@ -63,6 +66,11 @@ struct Engine {
       debug("not-cached " + a.name + " " + a.not_cacheable + ": " + a.not_cacheable_detail);
       record(Outcome::NotCached, a.not_cacheable);
       pass_through(kind.passthrough());
+    }
+    if (!env_or(kActionLogVar).empty()) {
+      LoggedAction logged{a.name, a.label, a.request.argv, a.request.cwd, {}, a.request.inputs};
+      for (char** e = environ; e && *e; ++e) logged.env.emplace_back(*e);
+      log_action(logged);
     }
     if (debug_enabled()) {
       debug("crate " + a.name + " pre-key " + a.pre_key.hex());

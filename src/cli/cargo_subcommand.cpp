@@ -106,6 +106,8 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
   // `cargo kiln package …`: kiln's image packaging (cargo's own crate packaging is `cargo package`).
   if (!cargo_args.empty() && cargo_args[0] == "package")
     return run_package_command(std::vector<std::string>(cargo_args.begin() + 1, cargo_args.end()));
+  if (!cargo_args.empty() && cargo_args[0] == "containerfile")
+    return run_containerfile_command(std::vector<std::string>(cargo_args.begin() + 1, cargo_args.end()));
   // `cargo kiln --container[=IMAGE] ARGS…`: the same, in the toolchain container. IMAGE may
   // also be the next argument when it looks like an image reference (has ':' or '/').
   if (!cargo_args.empty() && (cargo_args[0] == "--container" || cargo_args[0].rfind("--container=", 0) == 0)) {

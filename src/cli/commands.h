@@ -48,6 +48,10 @@ int run_package_command(const std::vector<std::string>& args);
 /// `kiln package ls [--json]`: the packaged artifacts. Returns the exit code.
 int run_package_ls_command(bool json);
 
+/// `cargo kiln containerfile [--bin NAME] [-o PATH] [-v] [CARGO BUILD ARGS…]`: the crate graph
+/// as a multi-stage Containerfile (cli/containerfile_command.cpp). Returns the exit code.
+int run_containerfile_command(const std::vector<std::string>& args);
+
 /// `kiln image build-toolchain|build-base`: adds the subcommand to `app`; run_image_command
 /// runs it once parsed and returns the exit code.
 CLI::App* add_image_command(CLI::App& app);

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli/bin_target.h"
 #include "cli/commands.h"
 
 #include "config/config.h"
@@ -38,11 +39,6 @@ struct Options {
 };
 
 // A binary target of a workspace member.
-struct BinTarget {
-  std::string name;
-  nlohmann::json package;
-};
-
 std::vector<std::string> string_list(const nlohmann::json& v) {
   std::vector<std::string> out;
   if (v.is_string()) out.push_back(v.get<std::string>());
@@ -72,31 +68,12 @@ std::string artifacts_dir(const Config& cfg) { return cfg.dir + "/package/artifa
 int run_package(const Options& o) {
   Config cfg = load_config();
   // 1. The binary target, from cargo's metadata.
-  const char* cargo_env = std::getenv("CARGO");
-  std::string cargo = cargo_env && *cargo_env ? cargo_env : "cargo";
-  auto meta = run_process({cargo, "metadata", "--format-version", "1", "--no-deps", "--offline"});
-  if (!meta || meta->exit_code != 0)
-    return fail("cargo metadata failed: " + (meta ? trim_end(meta->stderr_data) : meta.error().message));
-  auto m = nlohmann::json::parse(meta->stdout_data, nullptr, false);
-  if (m.is_discarded()) return fail("cannot read cargo metadata");
-  std::vector<BinTarget> bins;
-  for (const auto& p : m["packages"])
-    for (const auto& t : p["targets"])
-      if (string_list(t["kind"]) == std::vector<std::string>{"bin"}) bins.push_back({t["name"].get<std::string>(), p});
-  const BinTarget* target = nullptr;
-  if (bins.empty()) return fail("this workspace has no binary target to package");
-  if (o.bin.empty()) {
-    if (bins.size() > 1) {
-      std::string names;
-      for (const auto& b : bins) names += (names.empty() ? "" : ", ") + b.name;
-      return fail("this workspace has " + std::to_string(bins.size()) + " binaries (" + names + "): choose one with --bin NAME");
-    }
-    target = &bins[0];
-  } else {
-    for (const auto& b : bins)
-      if (b.name == o.bin) target = &b;
-    if (!target) return fail("no binary target named " + o.bin);
-  }
+  auto found = find_bin_target(o.bin);
+  if (!found) return fail(found.error().message == "this workspace has no binary target"
+                              ? "this workspace has no binary target to package"
+                              : found.error().message);
+  const BinTarget* target = &*found;
+  const nlohmann::json& m = found->metadata;
   const std::string name = target->name;
   const nlohmann::json& pkg = target->package;
   std::string version = pkg.value("version", "0.0.0");

@@ -140,6 +140,35 @@ Status copy_preserving(const std::string& src, const std::string& dst, const Fil
 
 }  // namespace
 
+std::vector<std::string> build_script_env_names(const std::string& out_dir) {
+  std::vector<std::string> names;
+  auto text = read_file(path_join(dir_name(out_dir), "output"));
+  if (!text) return names;
+  for (const char* prefix : {"cargo:rustc-env=", "cargo::rustc-env="})
+    for (size_t p = text->find(prefix); p != std::string::npos; p = text->find(prefix, p + 1)) {
+      if (p != 0 && (*text)[p - 1] != '\n') continue;
+      size_t start = p + std::strlen(prefix), eq = text->find('=', start), nl = text->find('\n', start);
+      if (eq != std::string::npos && eq < nl) names.push_back(text->substr(start, eq - start));
+    }
+  return names;
+}
+
+std::vector<std::string> sendable_env(const std::vector<std::string>& env, const std::vector<std::string>& extra,
+                                      std::vector<std::string>* withheld) {
+  std::vector<std::string> allowed = extra;
+  if (std::string out_dir = env_value(env, "OUT_DIR"); !out_dir.empty())
+    for (auto& n : build_script_env_names(out_dir)) allowed.push_back(std::move(n));
+  std::vector<std::string> out;
+  for (const auto& e : env) {
+    size_t eq = e.find('=');
+    if (eq == std::string::npos || eq == 0) continue;
+    std::string name = e.substr(0, eq);
+    if (remote_env_sent(name, allowed)) out.push_back(e);
+    else if (withheld) withheld->push_back(name);
+  }
+  return out;
+}
+
 bool remote_env_sent(const std::string& name, const std::vector<std::string>& extra) {
   if (std::find(extra.begin(), extra.end(), name) != extra.end()) return true;
   static const std::set<std::string> exact = {
@@ -280,17 +309,15 @@ Result<RemoteAction> plan_remote_action(const ExecRequest& request, const std::s
     if (!under) return make_error("internal error: " + path + " is under no mount");
   }
 
-  // The environment: the allowed names; the tracer's file inside the build.
+  // The environment: what may travel; the tracer's file inside the build.
+  std::vector<std::string> plain;
   for (const auto& e : request.env) {
-    size_t eq = e.find('=');
-    if (eq == std::string::npos || eq == 0) continue;
-    std::string name = e.substr(0, eq);
-    if (name == "LD_PRELOAD") a.env.push_back("LD_PRELOAD=" + tracer);
-    else if (name == "KILN_TRACE_FILE") a.env.push_back(name + "=" + std::string(kRemoteOut) + "/.kiln/trace");
-    else if (name == "KILN_TRACE_PLUGINS") a.env.push_back(e);
-    else if (remote_env_sent(name, extra_env)) a.env.push_back(e);
-    else a.withheld.push_back(name);
+    if (e.starts_with("LD_PRELOAD=")) a.env.push_back("LD_PRELOAD=" + tracer);
+    else if (e.starts_with("KILN_TRACE_FILE=")) a.env.push_back("KILN_TRACE_FILE=" + std::string(kRemoteOut) + "/.kiln/trace");
+    else if (e.starts_with("KILN_TRACE_PLUGINS=")) a.env.push_back(e);
+    else plain.push_back(e);
   }
+  for (auto& e : sendable_env(plain, extra_env, &a.withheld)) a.env.push_back(std::move(e));
   return a;
 }
 

@@ -65,6 +65,15 @@ struct RemoteAction {
 /// variables, PATH, HOME, the locale, or one of `extra` (KILN_REMOTE_ENV).
 bool remote_env_sent(const std::string& name, const std::vector<std::string>& extra);
 
+/// The variables a crate's build script set for its compilation: the NAMEs of
+/// `cargo:rustc-env=NAME=…` (and `cargo::`) lines in the `output` file beside `out_dir`.
+std::vector<std::string> build_script_env_names(const std::string& out_dir);
+
+/// The part of `env` ("NAME=value") that may travel (remote_env_sent), with `extra` and the
+/// build script's variables (the env's OUT_DIR) allowed too; the rest's names go to `withheld`.
+std::vector<std::string> sendable_env(const std::vector<std::string>& env, const std::vector<std::string>& extra,
+                                      std::vector<std::string>* withheld = nullptr);
+
 /// The crate libraries (absolute paths) a compilation that produced the library at the given
 /// path read through `-L dependency=` (its transitive crates), as an earlier remote run
 /// recorded them; nullopt when unknown.
