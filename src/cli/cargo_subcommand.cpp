@@ -102,6 +102,8 @@ void prepare_remote_executor(const Config& cfg, std::vector<std::string>& argv) 
 
 }  // namespace
 
+int run_cargo(const std::vector<std::string>& cargo_args);
+
 int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
   // `cargo kiln package …`: kiln's image packaging (cargo's own crate packaging is `cargo package`).
   if (!cargo_args.empty() && cargo_args[0] == "package")
@@ -120,6 +122,36 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
     }
     return run_cargo_in_container(image, std::vector<std::string>(cargo_args.begin() + static_cast<long>(rest), cargo_args.end()));
   }
+  // `--remote-run` (with the buildkit executor): test harnesses run on the daemon too, through
+  // cargo's target runner for the host triple.
+  std::vector<std::string> args = cargo_args;
+  bool remote_run = false;
+  args.erase(std::remove_if(args.begin(), args.end(),
+                            [&](const std::string& a) {
+                              if (a != "--remote-run") return false;
+                              remote_run = true;
+                              return true;
+                            }),
+             args.end());
+  if (remote_run) {
+    std::string vv = rustc_output({"-vV"});
+    size_t hp = vv.find("host: ");
+    std::string host = hp == std::string::npos ? "" : vv.substr(hp + 6, vv.find('\n', hp) - hp - 6);
+    if (host.empty() || load_config().executor != "buildkit") {
+      warn("--remote-run needs KILN_EXECUTOR=buildkit; running the tests here");
+    } else {
+      // As a --config argument, not CARGO_TARGET_<HOST>_RUNNER: cargo's variables reach the
+      // wrappers, and this one must not change any key.
+      std::string runner = "target." + host + ".runner=[\"" + self_path() + "\", \"remote-run\", \"--\"]";
+      size_t at = !args.empty() && args[0].rfind("+", 0) == 0 ? 1 : 0;
+      args.insert(args.begin() + static_cast<long>(at), {"--config", runner});
+    }
+  }
+  return run_cargo(args);
+}
+
+// The rest of `cargo kiln ARGS…`: cargo under kiln.
+int run_cargo(const std::vector<std::string>& cargo_args) {
   std::string session = std::to_string(::getpid()) + "-" +
                         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
   ::setenv("RUSTC_WRAPPER", self_path().c_str(), 1);

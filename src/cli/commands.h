@@ -48,6 +48,10 @@ int run_package_command(const std::vector<std::string>& args);
 /// `kiln package ls [--json]`: the packaged artifacts. Returns the exit code.
 int run_package_ls_command(bool json);
 
+/// `kiln remote-run BINARY ARGS…`: a test harness on the executor's daemon, as cargo's target
+/// runner (cli/remote_run_command.cpp). Returns the harness's exit code.
+int run_remote_run_command(const std::vector<std::string>& command);
+
 /// `cargo kiln containerfile [--bin NAME] [-o PATH] [-v] [CARGO BUILD ARGS…]`: the crate graph
 /// as a multi-stage Containerfile (cli/containerfile_command.cpp). Returns the exit code.
 int run_containerfile_command(const std::vector<std::string>& args);

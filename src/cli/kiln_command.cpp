@@ -13,6 +13,10 @@ namespace kiln {
 int run_kiln_command(int argc, char** argv) {
   if (argc >= 2 && std::string(argv[1]) == "run")  // its COMMAND's own options are not kiln's
     return run_kiln_run_command(std::vector<std::string>(argv + 2, argv + argc));
+  if (argc >= 2 && std::string(argv[1]) == "remote-run") {  // cargo's target runner: BINARY ARGS…
+    int first = argc >= 3 && std::string(argv[2]) == "--" ? 3 : 2;
+    return run_remote_run_command(std::vector<std::string>(argv + first, argv + argc));
+  }
   CLI::App app{
       "kiln — a build accelerator for Rust: caches every rustc invocation by content.\n\n"
       "Use:\n"

@@ -27,6 +27,7 @@
 #include "exec/buildkit/remote_context.h"
 #include "exec/executor.h"
 #include "session/session_env.h"
+#include "store/tiered_store.h"
 #include "trace/trace_log.h"
 #include "util/clock.h"
 #include "util/digest.h"
@@ -69,6 +70,14 @@ std::string value_in(const std::vector<std::string>& env, const std::string& nam
   for (const auto& e : env)
     if (e.rfind(name + "=", 0) == 0) return e.substr(name.size() + 1);
   return {};
+}
+
+// A workspace member (as the stores' upload policy has it): its package is neither in
+// CARGO_HOME nor a vendored/registry package (.cargo-checksum.json).
+bool workspace_member(const std::string& manifest_dir) {
+  if (manifest_dir.empty()) return true;
+  return !path_is_under(manifest_dir, env_or("CARGO_HOME", env_or("HOME") + "/.cargo")) &&
+         !path_exists(manifest_dir + "/.cargo-checksum.json");
 }
 
 // Moves every file under out/files to its host path (mtime now, as a local run leaves it).
@@ -144,6 +153,13 @@ class BuildkitExecutor : public Executor {
     auto daemon = buildkit_for_action(cfg_);
     if (!daemon) return daemon_failed(mark, daemon.error().message, request);
     std::string what = request.argv.empty() ? "?" : base_name(request.argv[0]);
+    // KILN_UPLOAD decides what leaves the machine, for the context as for the stores.
+    UploadPolicy upload = parse_upload_policy(cfg_.upload);
+    if (upload == UploadPolicy::None ||
+        (upload == UploadPolicy::Dependencies && workspace_member(value_in(request.env, "CARGO_MANIFEST_DIR")))) {
+      debug("buildkit: running " + what + " locally: KILN_UPLOAD=" + cfg_.upload + " keeps its sources here");
+      return local(request);
+    }
     auto plan = plan_remote_action(request, sysroot_of(request.argv), cfg_.remote_env, kMaxContextBytes,
                                    closure_lookup(cfg_.dir));
     if (!plan) {

@@ -140,10 +140,18 @@ Result<Containerfile> make_containerfile(const ContainerfileRequest& req) {
       if (j < 0 || j >= i) return;
       from_stage[target] = {j, path};
     };
+    // Files under `dir` that earlier stages made; a build-script run's OUT_DIR as a whole (what
+    // the script writes there may differ from this machine's run: the image is its world).
     auto use_under = [&](const std::string& dir) {
-      for (int j = 0; j < i; ++j)
+      for (int j = 0; j < i; ++j) {
+        if (nodes[j].is_run && !nodes[j].out_dir.empty() &&
+            (path_is_under(nodes[j].out_dir, dir) || path_is_under(dir, nodes[j].out_dir))) {
+          use(j, nodes[j].out_dir, nodes[j].out_dir);
+          continue;
+        }
         for (const auto& o : nodes[j].outputs)
           if (path_is_under(o, dir)) use(j, o, o);
+      }
     };
     for (const auto& e : n.externs) {
       int j = produced_by(e);

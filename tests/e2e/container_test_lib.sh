@@ -3,6 +3,8 @@
 #   container_base podman             # kiln-base:bookworm in podman's store (debootstrap once)
 #   start_dockerd                     # Debian's dockerd on its own socket; DOCKER_HOST set
 #   expect_sigterm_removes_container podman   # kiln run + SIGTERM leaves nothing running
+#   start_sshd_to_dockerd             # sshd on 127.0.0.1 whose sessions reach that dockerd;
+#                                     # prints the DOCKER_HOST (ssh://root@127.0.0.1:PORT)
 #
 # The base's root file system is cached as a tar in $KILN_TEST_IMAGES
 # (/var/tmp/kiln-test-images), so only the first run on a machine runs debootstrap (~1 min);
@@ -57,6 +59,52 @@ start_dockerd() {
   done
   tail -20 "$d/dockerd.log" >&2
   fail "dockerd did not start"
+}
+
+# start_sshd_to_dockerd: Debian's sshd on a free port of 127.0.0.1, key-only, with a generated
+# host key and client key; its sessions get DOCKER_HOST of the dockerd start_dockerd started,
+# so `docker -H ssh://…` reaches it (the docker CLI runs `ssh … docker system dial-stdio`).
+# An `ssh` wrapper first on PATH gives the client its key and no known-hosts prompts.
+# Sets SSH_DOCKER_HOST.
+start_sshd_to_dockerd() {
+  local d=$E2E_TMP/sshd port
+  mkdir -p "$d/bin" /run/sshd
+  ssh-keygen -q -t ed25519 -N '' -f "$d/host_key"
+  ssh-keygen -q -t ed25519 -N '' -f "$d/id"
+  cp "$d/id.pub" "$d/authorized_keys"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  cat >"$d/sshd_config" <<CONF
+Port $port
+ListenAddress 127.0.0.1
+HostKey $d/host_key
+PidFile $d/sshd.pid
+AuthorizedKeysFile $d/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+SetEnv DOCKER_HOST=$DOCKER_HOST
+CONF
+  cat >"$d/ssh_config" <<CONF
+Host 127.0.0.1
+  IdentityFile $d/id
+  StrictHostKeyChecking no
+  UserKnownHostsFile /dev/null
+  LogLevel ERROR
+CONF
+  printf '#!/bin/sh\nexec /usr/bin/ssh -F %s "$@"\n' "$d/ssh_config" >"$d/bin/ssh"
+  chmod +x "$d/bin/ssh"
+  export PATH="$d/bin:$PATH"
+  /usr/sbin/sshd -D -e -f "$d/sshd_config" >"$d/sshd.log" 2>&1 &
+  CONTAINER_PIDS+=($!)
+  SSH_DOCKER_HOST="ssh://root@127.0.0.1:$port"
+  for _ in $(seq 1 100); do
+    DOCKER_HOST=$SSH_DOCKER_HOST /usr/bin/docker version >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  tail -20 "$d/sshd.log" >&2
+  fail "sshd on 127.0.0.1:$port does not reach dockerd"
 }
 
 # running_kiln_containers RUNTIME: names of containers kiln started that still exist.

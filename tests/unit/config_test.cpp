@@ -145,6 +145,8 @@ TEST_F(ConfigTest, EnvironmentValues) {
   env["KILN_CONTAINER_CACHES"] = "off";
   env["KILN_CONTAINER_NETWORK"] = "host";
   env["KILN_CONTAINER_RUN_ARGS"] = "--cpus 2";
+  env["KILN_REMOTE_ENV"] = "MY_TOKEN_NAME,OTHER";
+  env["KILN_IMAGE_APT"] = "libssl-dev protobuf-compiler";
   ConfigReport r = explain("empty");
   EXPECT_EQ(r.config.dir, "/some/store");
   EXPECT_EQ(r.config.cache_size_bytes, 500ull << 20);
@@ -166,6 +168,8 @@ TEST_F(ConfigTest, EnvironmentValues) {
   EXPECT_EQ(r.config.container_runtime, "docker");
   EXPECT_EQ(r.config.container_caches, "off");
   EXPECT_EQ(r.config.container_network, "host");
+  EXPECT_EQ(r.config.remote_env, (std::vector<std::string>{"MY_TOKEN_NAME", "OTHER"}));
+  EXPECT_EQ(r.config.image_apt, (std::vector<std::string>{"libssl-dev", "protobuf-compiler"}));
   for (const auto& k : config_key_docs()) EXPECT_EQ(r.origin[k.name], "env " + k.env) << k.name;
   EXPECT_TRUE(r.warnings.empty());
 }

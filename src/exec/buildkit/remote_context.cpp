@@ -176,7 +176,7 @@ bool remote_env_sent(const std::string& name, const std::vector<std::string>& ex
       "CLICOLOR_FORCE", "OUT_DIR", "TARGET", "HOST", "NUM_JOBS", "OPT_LEVEL", "PROFILE", "DEBUG", "CC", "CXX", "AR",
       "RANLIB", "LD", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "ARFLAGS", "LIBRARY_PATH", "CPATH",
       "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "SOURCE_DATE_EPOCH", "RUSTFLAGS", "RUSTDOCFLAGS", "RUST_BACKTRACE",
-      "RUST_MIN_STACK", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "SSL_CERT_FILE", "SSL_CERT_DIR"};
+      "RUST_MIN_STACK", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "SSL_CERT_FILE", "SSL_CERT_DIR", "LD_LIBRARY_PATH"};
   if (exact.count(name)) return true;
   if (name == "CARGO_MAKEFLAGS") return false;  // the jobserver's fds are this machine's
   static const char* prefixes[] = {"CARGO",  "__CARGO", "RUSTC",    "RUSTDOC", "DEP_",    "CC_",        "CXX_",
