@@ -53,11 +53,11 @@ local_t=() remote_t=()
 for r in $(seq 1 "$rounds"); do
   rm -rf "$work/s-local-$r" "$work/s-remote-$r"
   local_t+=("$(KILN_DIR=$work/s-local-$r clean_timed "$work/local.out" "$work/rg" cargo kiln build -j "$jobs")")
-  remote_t+=("$(KILN_DIR=$work/s-remote-$r KILN_EXECUTOR=buildkit KILN_LOG=$work/remote.log \
+  remote_t+=("$(KILN_DIR=$work/s-remote-$r KILN_EXECUTOR=buildkit KILN_LOG=$work/remote-$r.log \
     clean_timed "$work/remote.out" "$work/rg" cargo kiln build -j "$jobs")")
   echo "round $r: local ${local_t[-1]} s, buildkit ${remote_t[-1]} s ($(summary "$work/remote.out"))" >&2
 done
-ran=$(grep -c 'buildkit: ran .* on the daemon' "$work/remote.log" || true)
+ran=$(grep -c 'buildkit: ran .* on the daemon' "$work/remote-$rounds.log" || true)
 lm=$(median "${local_t[@]}")
 rm_=$(median "${remote_t[@]}")
 cf=$( (cd "$work/rg" && KILN_DIR=$work/s-local-1 cargo kiln containerfile --bin rg >"$work/cf.out" 2>&1) &&
