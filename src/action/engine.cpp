@@ -10,6 +10,7 @@
 #include "core/build_index.h"
 #include "core/direct_mode.h"
 #include "core/prefetch.h"
+#include "explain/miss_log.h"
 #include "graph/action_log.h"
 #include "session/session_env.h"
 #include "stats/stats.h"
@@ -86,15 +87,16 @@ struct Engine {
           [d = session.prefetch_dir, max_ms](const Digest& key) { return wait_for_prefetch(d, key, max_ms); });
     }
     Store& store = stores.store();
-    auto found = lookup_entry(store, a.pre_key, a.anchors);
+    LookupMiss why;
+    auto found = lookup_entry(store, a.pre_key, a.anchors, &why);
     // A local manifest shadows the remotes': on a miss, look again with their source sets merged in.
     if (found && !*found && stores.tiered() && stores.tiered()->refresh_manifests(merge_manifest_payload))
-      found = lookup_entry(store, a.pre_key, a.anchors);
+      found = lookup_entry(store, a.pre_key, a.anchors, &why);
     // The same action still being stored by a background store (a build started right after
     // the one that compiled it): wait for it rather than compile it again.
     if (found && !*found && wait_for_pending_store(cfg.dir, a.pre_key.hex(), kPendingStoreWaitMs)) {
       debug("waited for a background store of " + a.name);
-      found = lookup_entry(store, a.pre_key, a.anchors);
+      found = lookup_entry(store, a.pre_key, a.anchors, &why);
     }
     if (!found) {
       warn("store unreadable (" + found.error().message + "); running it");
@@ -116,6 +118,10 @@ struct Engine {
       debug("hit not restorable, running it: " + restored.error().message);
     }
     t_looked_up = now_ms();
+    // For `kiln explain`: what the key was made of, and why the lookup found nothing.
+    MissRecord r{static_cast<int64_t>(wall_ns() / 1'000'000), event.session, a.name, a.label, env_or("CARGO_PKG_NAME"),
+                 a.pre_key.hex(), a.key_lines, why.reason.empty() ? "restore-failed" : why.reason, why.details};
+    record_miss(cfg.dir, r);
     return miss(a, stores);
   }
 

@@ -48,6 +48,10 @@ int run_package_command(const std::vector<std::string>& args);
 /// `kiln package ls [--json]`: the packaged artifacts. Returns the exit code.
 int run_package_ls_command(bool json);
 
+/// `kiln explain CRATE [--session S]`: why CRATE missed, in words (explain/miss_log.h).
+/// Returns 0, or 1 when no miss of it is recorded.
+int run_explain_command(const std::string& crate, const std::string& session);
+
 /// `kiln remote-run BINARY ARGS…`: a test harness on the executor's daemon, as cargo's target
 /// runner (cli/remote_run_command.cpp). Returns the harness's exit code.
 int run_remote_run_command(const std::vector<std::string>& command);

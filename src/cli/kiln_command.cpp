@@ -49,6 +49,11 @@ int run_kiln_command(int argc, char** argv) {
   package->require_subcommand(1);
   app.add_subcommand("run", "Run a command in a Rust toolchain container: kiln run [--image IMAGE] -- COMMAND…");
   auto* selftest = add_store_selftest_command(app);
+  std::string explain_crate, explain_session;
+  auto* explain = app.add_subcommand("explain", "Why CRATE missed in the last build, in words");
+  explain->add_option("crate", explain_crate, "Crate or package name")->required();
+  explain->add_option("--session", explain_session, "A cargo kiln session (kiln stats --json lists them); default: the last miss");
+  app.add_subcommand("remote-run", "Run a test harness on the BuildKit daemon (cargo's runner under cargo kiln test --remote-run)");
 
   try {
     app.parse(argc, argv);
@@ -62,6 +67,7 @@ int run_kiln_command(int argc, char** argv) {
   if (package_ls->parsed()) return run_package_ls_command(package_json);
   if (config->parsed()) return run_config_command(config_doc);
   if (selftest->parsed()) return run_store_selftest_command();
+  if (explain->parsed()) return run_explain_command(explain_crate, explain_session);
   std::printf("%s", app.help().c_str());
   return 0;
 }

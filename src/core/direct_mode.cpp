@@ -7,23 +7,34 @@
 
 namespace kiln {
 
-Result<std::optional<CacheHit>> lookup_entry(Store& store, const Digest& pre_key, const PathAnchors& anchors) {
+Result<std::optional<CacheHit>> lookup_entry(Store& store, const Digest& pre_key, const PathAnchors& anchors,
+                                             LookupMiss* why) {
   using Found = std::optional<CacheHit>;
+  auto miss = [&](const char* reason) {
+    if (why) {
+      why->reason = reason;
+      why->details.clear();
+    }
+  };
   auto m = store.get_action(compute_manifest_key(pre_key));
   if (!m) return m.error();
   if (!*m) {
     debug("lookup: no manifest for this pre-key");
+    miss("no-manifest");
     return Found{};
   }
   auto manifest = SourceManifest::from_json((*m)->meta.payload);
   if (!manifest) {
     debug("lookup: " + manifest.error().message);
+    miss("unreadable");
     return Found{};
   }
   std::vector<std::string> mismatches;
-  auto sources = match_manifest(*manifest, anchors, debug_enabled() ? &mismatches : nullptr);
+  auto sources = match_manifest(*manifest, anchors, debug_enabled() || why ? &mismatches : nullptr);
   if (!sources) {
     debug("lookup: no source set of the manifest matches");
+    miss("no-set-matches");
+    if (why) why->details = mismatches;
     for (const auto& m : mismatches) debug("  set rejected: " + m);
     // The miss that follows hashes its inputs: those still as the newest set recorded them
     // (after an edit: all but the edited files) need not be. Not done on a hit: nothing follows.
@@ -37,6 +48,9 @@ Result<std::optional<CacheHit>> lookup_entry(Store& store, const Digest& pre_key
   if (!e) return e.error();
   if (!*e) {
     debug("lookup: a source set matches, but no entry has its full key (files and variables by value)");
+    miss("no-entry");
+    if (why)
+      for (const auto& ev : sources->env_deps) why->details.push_back(ev.name + (ev.value ? "=" + *ev.value : " unset"));
     if (debug_enabled())
       for (const auto& ev : sources->env_deps) debug("  env " + ev.name + (ev.value ? "=" + *ev.value : " unset"));
     return Found{};
@@ -47,6 +61,7 @@ Result<std::optional<CacheHit>> lookup_entry(Store& store, const Digest& pre_key
     if (!e) return e.error();
     if (!*e) {
       debug("lookup: path-bound, and no entry for these paths");
+      miss("path-bound");
       return Found{};
     }
   }

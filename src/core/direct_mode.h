@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/record.h"
 #include "key/action_key.h"
@@ -24,8 +25,16 @@ struct CacheHit {
   Digest key;
 };
 
-/// Looks up the entry for `pre_key` in `store`. nullopt on a miss. Errors: the store failed.
-Result<std::optional<CacheHit>> lookup_entry(Store& store, const Digest& pre_key, const PathAnchors& anchors);
+/// Why a lookup found nothing (for `kiln explain`, explain/miss_log.h).
+struct LookupMiss {
+  std::string reason;                // "no-manifest", "no-set-matches", "no-entry", "path-bound", "unreadable"
+  std::vector<std::string> details;  // for "no-set-matches": "path: why" per rejected set; "no-entry": NAME=value
+};
+
+/// Looks up the entry for `pre_key` in `store`. nullopt on a miss. Errors: the store failed. With `why`,
+/// a miss says why there.
+Result<std::optional<CacheHit>> lookup_entry(Store& store, const Digest& pre_key, const PathAnchors& anchors,
+                                             LookupMiss* why = nullptr);
 
 /// Stores a recorded action (any kind): `entry` under `full_key` — or, when `out.path_bound`,
 /// under the path-bound key with a redirect under `full_key` —, then adds `manifest_set` to
