@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -26,6 +27,7 @@
 #include "session/session_env.h"
 #include "store/store_factory.h"
 #include "store/tiered_store.h"
+#include "stats/build_history.h"
 #include "stats/stats.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -204,7 +206,10 @@ int run_cargo(const std::vector<std::string>& cargo_args) {
   // only worth it on a store that has identified no toolchain yet. Otherwise the wrappers find
   // their toolchain cached (or identify a new one themselves) while the probe runs beside cargo.
   if (toolchain_probe.joinable() && !has_toolchain_cache(pre_cfg.dir)) toolchain_probe.join();
+  int64_t started_unix_ms = static_cast<int64_t>(std::time(nullptr)) * 1000;
+  auto started = std::chrono::steady_clock::now();
   auto result = run_process(argv, [](int fd, std::string_view chunk) { write_all(fd, chunk); });
+  int64_t wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   if (toolchain_probe.joinable()) toolchain_probe.join();
   // The build's last misses may still be storing. Their stats are counted already; with
   // remotes, the build index below needs their keys; on CI the job saves the store next.
@@ -259,6 +264,11 @@ int run_cargo(const std::vector<std::string>& cargo_args) {
     return 127;
   }
   StatsSummary s = read_stats(pre_cfg.dir, session);
+  if (!pre_cfg.disabled) {
+    std::string command;
+    for (const auto& a : cargo_args) command += (command.empty() ? "" : " ") + a;
+    append_build_record(pre_cfg.dir, make_build_record(s, started_unix_ms, wall_ms, command, current_dir(), result->exit_code));
+  }
   char line[256];
   std::snprintf(line, sizeof line, "kiln: %llu hits, %llu misses, %llu not cached — %.1f s of rustc saved\n",
                 static_cast<unsigned long long>(s.hits), static_cast<unsigned long long>(s.misses),

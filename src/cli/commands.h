@@ -15,7 +15,7 @@ namespace kiln {
 int run_cargo_subcommand(const std::vector<std::string>& cargo_args);
 
 /// `kiln stats [--json] [--zero] [--format text|json|openmetrics]`. Returns the exit code.
-int run_stats_command(bool json, bool zero, const std::string& format = "");
+int run_stats_command(bool json, bool zero, const std::string& format = "", bool history = false);
 
 /// `kiln config [--doc]`: effective settings with their origins, or the keys' documentation.
 /// Returns the process exit code.

@@ -34,6 +34,8 @@ int run_kiln_command(int argc, char** argv) {
   stats->add_flag("--zero,-z", zero, "Reset the counters");
   std::string stats_format;
   stats->add_option("--format", stats_format, "text, json or openmetrics (Prometheus text format)");
+  bool stats_history = false;
+  stats->add_flag("--history", stats_history, "One line per cargo kiln build: time, hits, misses, hit rate, saved");
 
   bool config_doc = false;
   auto* config = app.add_subcommand("config", "Effective settings and where each comes from");
@@ -60,7 +62,7 @@ int run_kiln_command(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  if (stats->parsed()) return run_stats_command(json, zero, stats_format);
+  if (stats->parsed()) return run_stats_command(json, zero, stats_format, stats_history);
   if (cache->parsed()) return run_cache_command(*cache);
   if (doctor->parsed()) return run_doctor_command();
   if (image->parsed()) return run_image_command(*image);

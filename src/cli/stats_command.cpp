@@ -5,14 +5,19 @@
 
 #include "cli/commands.h"
 #include "config/config.h"
+#include "stats/build_history.h"
 #include "stats/openmetrics.h"
 #include "stats/stats.h"
 #include "store/local/store_usage.h"
 
 namespace kiln {
 
-int run_stats_command(bool json, bool zero, const std::string& format) {
+int run_stats_command(bool json, bool zero, const std::string& format, bool history) {
   Config cfg = load_config();
+  if (history) {
+    std::fputs(format_build_history(read_build_history(cfg.dir), json || format == "json").c_str(), stdout);
+    return 0;
+  }
   if (zero) {
     zero_stats(cfg.dir);
     std::printf("kiln: statistics zeroed for %s\n", cfg.dir.c_str());
