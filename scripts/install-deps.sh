@@ -10,7 +10,7 @@ packages=(
   # tests: real crates, real servers, tools
   librust-serde-dev librust-serde-derive-dev librust-serde-json-dev librust-cc-dev librust-pkg-config-dev
   pkg-config zlib1g-dev bubblewrap
-  bc binutils python3 openssl ca-certificates curl
+  bc binutils python3 openssl ca-certificates curl python3-prometheus-client
   redis-server nginx-extras docker-registry apache2-utils skopeo
   # containers: both runtimes, an init for PID 1, and debootstrap for an offline base image
   podman runc docker.io tini debootstrap
