@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/prefetch_progress.h"
 #include "config/config.h"
 #include "container/container_env.h"
 #include "core/background_store.h"
@@ -208,7 +209,9 @@ int run_cargo(const std::vector<std::string>& cargo_args) {
   if (toolchain_probe.joinable() && !has_toolchain_cache(pre_cfg.dir)) toolchain_probe.join();
   int64_t started_unix_ms = static_cast<int64_t>(std::time(nullptr)) * 1000;
   auto started = std::chrono::steady_clock::now();
-  auto result = run_process(argv, [](int fd, std::string_view chunk) { write_all(fd, chunk); });
+  PrefetchProgress progress(prefetch.get(), stderr_is_terminal());
+  auto result = run_process(argv, [&progress](int fd, std::string_view chunk) { progress.relay(fd, chunk); });
+  progress.stop();
   int64_t wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   if (toolchain_probe.joinable()) toolchain_probe.join();
   // The build's last misses may still be storing. Their stats are counted already; with

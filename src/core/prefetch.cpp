@@ -98,7 +98,18 @@ bool Prefetch::fetch(size_t chain, const Digest& key) {
   return c.tiered()->import_entry(key, packed->second);  // the larger blobs from the remotes
 }
 
+PrefetchReport Prefetch::progress() const {
+  PrefetchReport r;
+  r.listed = keys_.size();
+  r.present = present_.load();
+  r.bytes_down = bytes_.load();
+  return r;
+}
+
+bool Prefetch::done() const { return tried_.load() >= keys_.size(); }
+
 void Prefetch::work(size_t chain) {
+  uint64_t counted = 0;  // of this chain's bytes, already in bytes_
   for (size_t i; !stop_.load() && (i = next_.fetch_add(1)) < keys_.size();) {
     double t0 = now_ms();
     bool ok = false;
@@ -108,6 +119,13 @@ void Prefetch::work(size_t chain) {
       debug(std::string("prefetch: ") + e.what());
     }
     if (ok) present_.fetch_add(1);
+    if (auto* t = chains_[chain].tiered()) {
+      uint64_t sum = 0;
+      for (size_t r = 0; r < t->remote_count(); ++r) sum += t->counters(r).bytes_down;
+      bytes_.fetch_add(sum - counted);
+      counted = sum;
+    }
+    tried_.fetch_add(1);
     if (debug_enabled())
       debug("prefetch " + std::to_string(i) + " " + keys_[i].hex() + (ok ? " in " : " missing after ") +
             std::to_string(int(now_ms() - t0)) + " ms");

@@ -47,6 +47,10 @@ class Prefetch {
 
   /// Stops fetching, waits for the threads, removes the directory; the report.
   PrefetchReport finish();
+  /// How far it is, while it runs (any thread): keys listed, entries present, bytes so far.
+  PrefetchReport progress() const;
+  /// True when every listed entry has been tried.
+  bool done() const;
 
   /// True when the index read had a pack, lists the same keys as `keys` (in any order), and
   /// came from the only remote this build writes to: storing the index again would change
@@ -65,7 +69,8 @@ class Prefetch {
   bool has_pack_ = false;
   size_t index_from_ = 0;  // the remote the index came from
   std::string dir_;
-  std::atomic<size_t> next_{0}, present_{0};
+  std::atomic<size_t> next_{0}, present_{0}, tried_{0};
+  std::atomic<uint64_t> bytes_{0};  // downloaded so far, summed by the threads from their own chains
   std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;
   bool finished_ = false;

@@ -39,4 +39,14 @@ name="redis://127.0.0.1:$redis_port/2"
 [ "$(store_stat "$work/store-b" "$name" hits)" -eq "$a_misses" ] || fail "stats: Redis hits of B"
 [ "$(store_stat "$work/store-b" "$name" bytes_down)" -gt 0 ] || fail "stats: bytes_down of B"
 [ "$(store_stat "$work/store-a" "$name" bytes_up)" -gt 0 ] || fail "stats: bytes_up of A"
+# The prefetch's progress line: on a terminal (a pty from script(1)) it is drawn and cleared;
+# on a pipe (B above) there is none.
+grep -q "prefetching the last build" "$work/b.err" && fail "a progress line on a pipe"
+make_fixture "$work/c-tty"
+cd "$work/c-tty"
+KILN_DIR="$work/store-c" KILN_REMOTE="$remote" TERM=xterm script -qec "cargo kiln build" /dev/null >"$work/c.tty" 2>&1 ||
+  { cat "$work/c.tty"; fail "build C on a terminal"; }
+grep -aq "kiln: prefetching the last build: [0-9]*/[0-9]* entries, [0-9.]* MiB" "$work/c.tty" ||
+  { cat -v "$work/c.tty" | tail -20; fail "no progress line on a terminal"; }
+echo "a progress line on a terminal, none on a pipe"
 echo "1 passed, 0 failed"
