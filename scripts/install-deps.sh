@@ -11,6 +11,8 @@ packages=(
   librust-serde-dev librust-serde-derive-dev librust-serde-json-dev librust-cc-dev librust-pkg-config-dev
   pkg-config zlib1g-dev bubblewrap
   bc binutils python3 openssl ca-certificates curl python3-prometheus-client
+  # the build report is checked in a headless browser
+  chromium
   redis-server nginx-extras docker-registry apache2-utils skopeo
   # containers: both runtimes, an init for PID 1, and debootstrap for an offline base image
   podman runc docker.io tini debootstrap

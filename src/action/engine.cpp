@@ -12,6 +12,7 @@
 #include "core/prefetch.h"
 #include "explain/miss_log.h"
 #include "graph/action_log.h"
+#include "report/timeline.h"
 #include "session/session_env.h"
 #include "stats/stats.h"
 #include "store/local/store_warning.h"
@@ -43,6 +44,11 @@ struct Engine {
   double t0 = now_ms();
   double answered_ms = -1;  // when cargo got its answer, if before the event (a background store)
   double t_key = 0, t_looked_up = 0;  // when the key was ready, when the lookup ended (for KILN_LOG)
+  // For the session's timeline (report/timeline.h).
+  int64_t start_unix_ms = static_cast<int64_t>(wall_ns() / 1'000'000);
+  int wrapper_pid = static_cast<int>(::getpid());
+  TimelineEntry unit;
+  bool remote_hit = false;
 
   void record(Outcome o, const std::string& reason = {}, double saved_ms = 0) {
     event.outcome = o;
@@ -50,6 +56,20 @@ struct Engine {
     event.kiln_ms = (answered_ms >= 0 ? answered_ms : now_ms()) - t0;
     event.saved_ms = saved_ms;
     record_event(cfg.dir, event);
+    if (event.session.empty()) return;
+    unit.label = event.crate_type;
+    unit.outcome = o == Outcome::DirectHit || o == Outcome::Hit ? (remote_hit ? "hit-remote" : "hit-local")
+                   : o == Outcome::Miss                         ? "miss"
+                   : o == Outcome::NotCached                    ? "not-cached"
+                   : o == Outcome::Unstored                     ? "unstored"
+                                                                : "error";
+    unit.reason = reason;
+    unit.start_ms = start_unix_ms;
+    unit.end_ms = start_unix_ms + static_cast<int64_t>(event.kiln_ms);
+    unit.saved_ms = saved_ms;
+    unit.pid = wrapper_pid;
+    if (unit.package.empty()) unit.package = env_or("CARGO_PKG_NAME");
+    append_timeline(cfg.dir, event.session, unit);
   }
 
   [[noreturn]] void fail_open(const std::string& why) {
@@ -63,6 +83,7 @@ struct Engine {
     if (!prepared) fail_open(prepared.error().message);
     PreparedAction& a = *prepared;
     event.crate_type = a.label;
+    unit.crate = a.name;
     if (!a.not_cacheable.empty()) {
       debug("not-cached " + a.name + " " + a.not_cacheable + ": " + a.not_cacheable_detail);
       record(Outcome::NotCached, a.not_cacheable);
@@ -105,6 +126,10 @@ struct Engine {
       double t_lookup = now_ms();
       Status restored = kind.restore(store, entry, a);
       if (restored) {
+        unit.key = (*found)->key.hex();
+        for (const auto& f : entry.output_files) unit.bytes += static_cast<uint64_t>(f.size);
+        if (auto* t = stores.tiered())
+          for (size_t i = 0; i < t->remote_count(); ++i) remote_hit = remote_hit || t->counters(i).hits > 0;
         kind.replay(entry, a);
         double hit_ms = now_ms() - t0;
         record(Outcome::DirectHit, {}, std::max(0.0, static_cast<double>(entry.meta.compile_ms) - hit_ms));
@@ -118,6 +143,7 @@ struct Engine {
       debug("hit not restorable, running it: " + restored.error().message);
     }
     t_looked_up = now_ms();
+    unit.key = a.pre_key.hex();
     // For `kiln explain`: what the key was made of, and why the lookup found nothing.
     MissRecord r{static_cast<int64_t>(wall_ns() / 1'000'000), event.session, a.name, a.label, env_or("CARGO_PKG_NAME"),
                  a.pre_key.hex(), a.key_lines, why.reason.empty() ? "restore-failed" : why.reason, why.details};

@@ -28,6 +28,7 @@
 #include "session/session_env.h"
 #include "store/store_factory.h"
 #include "store/tiered_store.h"
+#include "report/timeline.h"
 #include "stats/build_history.h"
 #include "stats/stats.h"
 #include "util/fs.h"
@@ -105,7 +106,7 @@ void prepare_remote_executor(const Config& cfg, std::vector<std::string>& argv) 
 
 }  // namespace
 
-int run_cargo(const std::vector<std::string>& cargo_args);
+int run_cargo(const std::vector<std::string>& cargo_args, const std::string& report);
 
 int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
   // `cargo kiln package …`: kiln's image packaging (cargo's own crate packaging is `cargo package`).
@@ -129,6 +130,16 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
   // cargo's target runner for the host triple.
   std::vector<std::string> args = cargo_args;
   bool remote_run = false;
+  // `--report[=PATH]`: the build report after the build (report/report_html.h).
+  std::string report;
+  args.erase(std::remove_if(args.begin(), args.end(),
+                            [&](const std::string& a) {
+                              if (a == "--report") report = "target/kiln-report.html";
+                              else if (a.rfind("--report=", 0) == 0) report = a.substr(9);
+                              else return false;
+                              return true;
+                            }),
+             args.end());
   args.erase(std::remove_if(args.begin(), args.end(),
                             [&](const std::string& a) {
                               if (a != "--remote-run") return false;
@@ -150,11 +161,11 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
       args.insert(args.begin() + static_cast<long>(at), {"--config", runner});
     }
   }
-  return run_cargo(args);
+  return run_cargo(args, report);
 }
 
 // The rest of `cargo kiln ARGS…`: cargo under kiln.
-int run_cargo(const std::vector<std::string>& cargo_args) {
+int run_cargo(const std::vector<std::string>& cargo_args, const std::string& report) {
   std::string session = std::to_string(::getpid()) + "-" +
                         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
   ::setenv("RUSTC_WRAPPER", self_path().c_str(), 1);
@@ -271,6 +282,13 @@ int run_cargo(const std::vector<std::string>& cargo_args) {
     std::string command;
     for (const auto& a : cargo_args) command += (command.empty() ? "" : " ") + a;
     append_build_record(pre_cfg.dir, make_build_record(s, started_unix_ms, wall_ms, command, current_dir(), result->exit_code));
+    if (!report.empty()) {
+      std::string error;
+      std::string path = write_session_report(pre_cfg.dir, session, "cargo kiln " + command + " in " + current_dir(),
+                                              report, &error);
+      write_all(2, path.empty() ? "kiln: no report: " + error + "\n" : "kiln: report: " + path + "\n");
+    }
+    prune_timelines(pre_cfg.dir);
   }
   char line[256];
   std::snprintf(line, sizeof line, "kiln: %llu hits, %llu misses, %llu not cached — %.1f s of rustc saved\n",

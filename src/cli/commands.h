@@ -48,6 +48,14 @@ int run_package_command(const std::vector<std::string>& args);
 /// `kiln package ls [--json]`: the packaged artifacts. Returns the exit code.
 int run_package_ls_command(bool json);
 
+/// Writes the report of `session` (report/report_html.h) to `path`; returns its absolute path,
+/// or "" with `error` set.
+std::string write_session_report(const std::string& store_dir, const std::string& session, const std::string& title,
+                                 const std::string& path, std::string* error);
+
+/// `kiln report [SESSION] [-o PATH]`: the report of a past session (default: the last).
+int run_report_command(const std::string& session, const std::string& output);
+
 /// `kiln explain CRATE [--session S]`: why CRATE missed, in words (explain/miss_log.h).
 /// Returns 0, or 1 when no miss of it is recorded.
 int run_explain_command(const std::string& crate, const std::string& session);

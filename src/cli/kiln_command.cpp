@@ -51,6 +51,10 @@ int run_kiln_command(int argc, char** argv) {
   package->require_subcommand(1);
   app.add_subcommand("run", "Run a command in a Rust toolchain container: kiln run [--image IMAGE] -- COMMAND…");
   auto* selftest = add_store_selftest_command(app);
+  std::string report_session, report_output;
+  auto* report = app.add_subcommand("report", "Write the HTML build report of a past cargo kiln session (default: the last)");
+  report->add_option("session", report_session, "Session id (kiln stats --history lists builds)");
+  report->add_option("-o,--output", report_output, "Where (default: ./kiln-report.html)");
   std::string explain_crate, explain_session;
   auto* explain = app.add_subcommand("explain", "Why CRATE missed in the last build, in words");
   explain->add_option("crate", explain_crate, "Crate or package name")->required();
@@ -69,6 +73,7 @@ int run_kiln_command(int argc, char** argv) {
   if (package_ls->parsed()) return run_package_ls_command(package_json);
   if (config->parsed()) return run_config_command(config_doc);
   if (selftest->parsed()) return run_store_selftest_command();
+  if (report->parsed()) return run_report_command(report_session, report_output);
   if (explain->parsed()) return run_explain_command(explain_crate, explain_session);
   std::printf("%s", app.help().c_str());
   return 0;
