@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "store/remote/redis_store.h"
+#include "store/remote/remote_url.h"
 #include "config/config.h"
 #include "core/background_store.h"
 #include "store/local/eviction.h"
@@ -27,12 +29,45 @@
 namespace kiln {
 namespace {
 
+// `kiln cache prune --remote URL --older-than AGE`: what the server allows. Redis: by idle
+// time (store/remote/redis_store.h). Other remotes: not yet (their own tools, docs/ci.md).
+int prune_remote(const Config& cfg, const std::string& text, int64_t older_than_s) {
+  auto url = parse_remote_url(text);
+  if (!url) {
+    std::fprintf(stderr, "kiln: error: %s\n", url.error().message.c_str());
+    return 2;
+  }
+  if (url->scheme != "redis") {
+    std::fprintf(stderr,
+                 "kiln: error: pruning %s is not supported yet (Redis only); use the server's own tools (docs/ci.md)\n",
+                 url->name().c_str());
+    return 2;
+  }
+  auto store = RedisStore::create(*url, cfg.remote_timeout_ms, cfg.remote_compression != "off");
+  if (!store) {
+    std::fprintf(stderr, "kiln: error: %s\n", store.error().message.c_str());
+    return 2;
+  }
+  auto r = (*store)->prune(older_than_s);
+  if (!r) {
+    std::fprintf(stderr, "kiln: error: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  std::printf("kiln: pruned %s: %llu entries and %llu blobs removed, %llu entries and %llu blobs kept\n",
+              url->name().c_str(), static_cast<unsigned long long>(r->entries_removed),
+              static_cast<unsigned long long>(r->blobs_removed), static_cast<unsigned long long>(r->entries_kept),
+              static_cast<unsigned long long>(r->blobs_kept));
+  return 0;
+}
+
+
 struct CacheOptions {
   bool json = false;
   bool all_kinds = false;
   std::string crate;
   std::string max_size;
   std::string older_than;
+  std::string prune_remote;
   uint64_t fill_count = 0;
   size_t fill_blob_bytes = 4096;
   uint64_t fill_seed = 1;
@@ -241,6 +276,8 @@ CLI::App* add_cache_command(CLI::App& app) {
   o.gc->add_option("--max-size", o.max_size, "Cap to apply instead of KILN_CACHE_SIZE (e.g. 500M, 10G)");
   o.prune = cache->add_subcommand("prune", "Remove entries and blobs not used for a while");
   o.prune->add_option("--older-than", o.older_than, "Age, e.g. 7d, 12h, 30m, 2w")->required();
+  o.prune->add_option("--remote", o.prune_remote,
+                      "Prune this remote instead (redis://…: entries idle that long, then the blobs no remaining entry lists)");
   o.clear = cache->add_subcommand("clear", "Remove every entry and blob (statistics stay)");
   o.verify = cache->add_subcommand("verify", "Check every blob and entry; remove damaged ones; exit 1 if any");
   o.verify->add_flag("--json", o.json, "Machine-readable output");
@@ -279,6 +316,7 @@ int run_cache_command(CLI::App& /*cache*/) {
       std::fprintf(stderr, "kiln: error: bad duration %s (e.g. 7d, 12h, 30m)\n", o.older_than.c_str());
       return 2;
     }
+    if (!o.prune_remote.empty()) return prune_remote(cfg, o.prune_remote, age / 1'000'000'000);
     print_eviction("prune", prune_older_than(cfg.dir, age));
     return 0;
   }

@@ -49,4 +49,13 @@ KILN_DIR="$work/store-c" KILN_REMOTE="$remote" TERM=xterm script -qec "cargo kil
 grep -aq "kiln: prefetching the last build: [0-9]*/[0-9]* entries, [0-9.]* MiB" "$work/c.tty" ||
   { cat -v "$work/c.tty" | tail -20; fail "no progress line on a terminal"; }
 echo "a progress line on a terminal, none on a pipe"
+# Remote cleanup: nothing idle for an hour yet; after two idle seconds, everything goes.
+"$KILN_BIN" cache prune --remote "$remote" --older-than 1h >"$work/prune1.out" || { cat "$work/prune1.out"; fail "prune"; }
+grep -q "0 entries and 0 blobs removed" "$work/prune1.out" || { cat "$work/prune1.out"; fail "prune removed used keys"; }
+[ "$(rcli --scan --pattern 'kiln:ac:*' | wc -l)" -eq "$n_ac" ] || fail "entries gone after a prune that should keep them"
+sleep 2
+"$KILN_BIN" cache prune --remote "$remote" --older-than 1s >"$work/prune2.out" || { cat "$work/prune2.out"; fail "prune 1s"; }
+grep -q "[1-9][0-9]* entries and [1-9][0-9]* blobs removed" "$work/prune2.out" || { cat "$work/prune2.out"; fail "prune kept idle keys"; }
+[ "$(rcli --scan --pattern 'kiln:*' | wc -l)" -eq 0 ] || fail "keys left after pruning everything idle"
+echo "remote prune: $(cat "$work/prune2.out")"
 echo "1 passed, 0 failed"

@@ -2,6 +2,9 @@
 // EXISTS, EXPIRE, SELECT, AUTH (https://redis.io/commands/).
 #include "store/remote/redis_store.h"
 
+#include <functional>
+#include <set>
+
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
 
@@ -58,6 +61,75 @@ Result<std::unique_ptr<RedisStore>> RedisStore::create(RemoteUrl url, int timeou
 }
 
 RedisStore::~RedisStore() { disconnect(); }
+
+Result<RedisStore::PruneReport> RedisStore::prune(int64_t older_than_s) {
+  PruneReport report;
+  std::set<std::string> kept_blobs;  // hex digests the remaining entries list
+  // Calls `each(key)` for every key matching `pattern` (SCAN: the server is never blocked).
+  auto scan = [&](const std::string& pattern, const std::function<Status(const std::string&)>& each) -> Status {
+    std::string cursor = "0";
+    do {
+      auto r = command({"SCAN", cursor, "MATCH", pattern, "COUNT", "500"});
+      if (!r) return r.error();
+      Reply reply(static_cast<redisReply*>(*r));
+      if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) return make_error("unexpected SCAN reply");
+      cursor = std::string(reply->element[0]->str, reply->element[0]->len);
+      for (size_t i = 0; i < reply->element[1]->elements; ++i) {
+        auto* k = reply->element[1]->element[i];
+        if (auto st = each(std::string(k->str, k->len)); !st) return st;
+      }
+    } while (cursor != "0");
+    return {};
+  };
+  auto idle = [&](const std::string& key) -> Result<int64_t> {
+    auto r = command({"OBJECT", "IDLETIME", key});
+    if (!r) return r.error();
+    Reply reply(static_cast<redisReply*>(*r));
+    if (reply->type == REDIS_REPLY_ERROR)
+      return make_error("OBJECT IDLETIME on " + url_.name() + ": " + std::string(reply->str, reply->len) +
+                        " (an LFU maxmemory-policy keeps no idle time)");
+    return reply->type == REDIS_REPLY_INTEGER ? reply->integer : int64_t{-1};
+  };
+  auto unlink = [&](const std::string& key) -> Status {
+    auto r = command({"UNLINK", key});
+    if (!r) return r.error();
+    Reply reply(static_cast<redisReply*>(*r));
+    return {};
+  };
+  std::string ac = prefix_ + ":ac:", cas = prefix_ + ":cas:";
+  auto entries = scan(ac + "*", [&](const std::string& key) -> Status {
+    auto t = idle(key);
+    if (!t) return t.error();
+    if (*t >= older_than_s) {
+      ++report.entries_removed;
+      return unlink(key);
+    }
+    ++report.entries_kept;
+    auto digest = Digest::from_hex(key.substr(ac.size()));
+    if (!digest) return {};
+    auto entry = get_action(*digest);
+    if (entry && *entry)
+      for (const auto& f : (*entry)->output_files) kept_blobs.insert(f.digest.hex());
+    return {};
+  });
+  if (!entries) return entries.error();
+  auto blobs = scan(cas + "*", [&](const std::string& key) -> Status {
+    if (kept_blobs.count(key.substr(cas.size()))) {
+      ++report.blobs_kept;
+      return {};
+    }
+    auto t = idle(key);
+    if (!t) return t.error();
+    if (*t < older_than_s) {
+      ++report.blobs_kept;
+      return {};
+    }
+    ++report.blobs_removed;
+    return unlink(key);
+  });
+  if (!blobs) return blobs.error();
+  return report;
+}
 
 void RedisStore::disconnect() {
   if (ctx_) redisFree(static_cast<redisContext*>(ctx_));

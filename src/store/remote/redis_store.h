@@ -46,6 +46,14 @@ class RedisStore : public Store {
   /// The Redis key of an action entry / a blob.
   std::string action_key(const Digest& key) const { return prefix_ + ":ac:" + key.hex(); }
   std::string blob_key(const Digest& digest) const { return prefix_ + ":cas:" + digest.hex(); }
+  /// What prune removed.
+  struct PruneReport {
+    uint64_t entries_removed = 0, blobs_removed = 0, entries_kept = 0, blobs_kept = 0;
+  };
+  /// Removes the entries (prefix:ac:*) not read or written for `older_than_s` seconds (Redis's
+  /// OBJECT IDLETIME), then the blobs (prefix:cas:*) as idle that no remaining entry lists
+  /// (SCAN, UNLINK). Errors: the server fails, or its maxmemory-policy is LFU (no idle time).
+  Result<PruneReport> prune(int64_t older_than_s);
   /// Seconds a written key lives (0: forever).
   int64_t ttl_seconds() const { return ttl_s_; }
 
