@@ -130,23 +130,18 @@ int run_cargo_subcommand(const std::vector<std::string>& cargo_args) {
   // cargo's target runner for the host triple.
   std::vector<std::string> args = cargo_args;
   bool remote_run = false;
-  // `--report[=PATH]`: the build report after the build (report/report_html.h).
+  // `--report[=PATH]`: the build report after the build (report/report_html.h). kiln's own
+  // flags are taken only before `--` (what follows belongs to the test harness or the binary).
   std::string report;
-  args.erase(std::remove_if(args.begin(), args.end(),
-                            [&](const std::string& a) {
-                              if (a == "--report") report = "target/kiln-report.html";
-                              else if (a.rfind("--report=", 0) == 0) report = a.substr(9);
-                              else return false;
-                              return true;
-                            }),
-             args.end());
-  args.erase(std::remove_if(args.begin(), args.end(),
-                            [&](const std::string& a) {
-                              if (a != "--remote-run") return false;
-                              remote_run = true;
-                              return true;
-                            }),
-             args.end());
+  auto end = std::find(args.begin(), args.end(), std::string("--"));
+  auto kept = std::remove_if(args.begin(), end, [&](const std::string& a) {
+    if (a == "--report") report = "target/kiln-report.html";
+    else if (a.rfind("--report=", 0) == 0) report = a.substr(9);
+    else if (a == "--remote-run") remote_run = true;
+    else return false;
+    return true;
+  });
+  args.erase(kept, end);
   if (remote_run) {
     std::string vv = rustc_output({"-vV"});
     size_t hp = vv.find("host: ");
