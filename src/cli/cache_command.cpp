@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "store/remote/oci_store.h"
 #include "store/remote/redis_store.h"
 #include "store/remote/remote_url.h"
 #include "config/config.h"
@@ -30,16 +31,38 @@ namespace kiln {
 namespace {
 
 // `kiln cache prune --remote URL --older-than AGE`: what the server allows. Redis: by idle
-// time (store/remote/redis_store.h). Other remotes: not yet (their own tools, docs/ci.md).
+// time (store/remote/redis_store.h); OCI registries: by creation time, deleting manifests
+// (store/remote/oci_store.h). HTTP caches: their own size limit.
 int prune_remote(const Config& cfg, const std::string& text, int64_t older_than_s) {
   auto url = parse_remote_url(text);
   if (!url) {
     std::fprintf(stderr, "kiln: error: %s\n", url.error().message.c_str());
     return 2;
   }
+  if (url->scheme == "oci") {
+    OciOptions options;
+    options.timeout_ms = cfg.remote_timeout_ms;
+    options.username = cfg.remote_username;
+    options.password = cfg.remote_password;
+    options.ca_bundle = cfg.remote_ca_bundle;
+    options.auth_cache_dir = cfg.dir + "/remote-auth";
+    auto oci = OciStore::create(*url, options);
+    if (!oci) {
+      std::fprintf(stderr, "kiln: error: %s\n", oci.error().message.c_str());
+      return 2;
+    }
+    auto r = (*oci)->prune(older_than_s);
+    if (!r) {
+      std::fprintf(stderr, "kiln: error: %s\n", r.error().message.c_str());
+      return 1;
+    }
+    std::printf("kiln: pruned %s: %llu entries removed, %llu kept (the registry's garbage collection frees their blobs)\n",
+                url->name().c_str(), static_cast<unsigned long long>(r->removed),
+                static_cast<unsigned long long>(r->kept));
+    return 0;
+  }
   if (url->scheme != "redis") {
-    std::fprintf(stderr,
-                 "kiln: error: pruning %s is not supported yet (Redis only); use the server's own tools (docs/ci.md)\n",
+    std::fprintf(stderr, "kiln: error: pruning %s is not supported (redis:// and oci:// are); use the server's own tools\n",
                  url->name().c_str());
     return 2;
   }
@@ -277,7 +300,7 @@ CLI::App* add_cache_command(CLI::App& app) {
   o.prune = cache->add_subcommand("prune", "Remove entries and blobs not used for a while");
   o.prune->add_option("--older-than", o.older_than, "Age, e.g. 7d, 12h, 30m, 2w")->required();
   o.prune->add_option("--remote", o.prune_remote,
-                      "Prune this remote instead (redis://…: entries idle that long, then the blobs no remaining entry lists)");
+                      "Prune this remote instead (redis://: entries idle that long, then unlisted blobs; oci://: entries created that long ago)");
   o.clear = cache->add_subcommand("clear", "Remove every entry and blob (statistics stay)");
   o.verify = cache->add_subcommand("verify", "Check every blob and entry; remove damaged ones; exit 1 if any");
   o.verify->add_flag("--json", o.json, "Machine-readable output");

@@ -379,6 +379,33 @@ echo "token registry: A $(count miss "$work/a3.log") misses; D $(count hit "$wor
 grep -q "kiln: warning" "$work/a3.err" "$work/d.err" && { fail "warnings through the token registry"; cat "$work/a3.err" "$work/d.err"; }
 unset KILN_REMOTE_CA_BUNDLE
 
+# --- Remote prune (kiln cache prune --remote oci://…) -------------------------------------
+# A registry with deletes enabled: nothing is an hour old; after two seconds every entry is
+# older than 1 s and goes (manifest DELETE by digest). The open registry refuses deletes:
+# one error with the fix.
+p9=$(free_port)
+printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:%s\n' \
+  "$work/del-data" "$p9" >"$work/del.yml"
+docker-registry serve "$work/del.yml" >>"$work/del.log" 2>&1 &
+pids+=($!)
+wait_http "http://127.0.0.1:$p9/v2/"
+del_url="oci://127.0.0.1:$p9/kiln/prune"
+tag_count() { curl -sf "http://127.0.0.1:$p9/v2/kiln/prune/tags/list" | python3 -c 'import json,sys; print(len(json.load(sys.stdin).get("tags") or []))'; }
+cd "$work/a"
+cargo clean -q
+KILN_DIR="$work/store-del" KILN_REMOTE="$del_url" cargo kiln build 2>"$work/del-build.err" || { cat "$work/del-build.err"; fail "build into the prune registry"; }
+tags_before=$(tag_count)
+kiln cache prune --remote "$del_url" --older-than 1h >"$work/prune1.out" 2>&1 || { cat "$work/prune1.out"; fail "prune 1h"; }
+grep -q ": 0 entries removed" "$work/prune1.out" || { cat "$work/prune1.out"; fail "prune --older-than 1h removed entries"; }
+sleep 2
+kiln cache prune --remote "$del_url" --older-than 1s >"$work/prune2.out" 2>&1 || { cat "$work/prune2.out"; fail "prune 1s"; }
+removed=$(sed -n 's/.*: \([0-9]*\) entries removed.*/\1/p' "$work/prune2.out")
+tags_after=$(tag_count)
+echo "prune: $tags_before tags, $removed entries removed, $tags_after tags left"
+{ [ "${removed:-0}" -ge 1 ] && [ "$tags_after" -eq $((tags_before - removed)) ]; } || fail "prune --older-than 1s"
+rc=0; kiln cache prune --remote "oci://127.0.0.1:$p1/kiln/cache" --older-than 1s >"$work/prune3.out" 2>&1 || rc=$?
+{ [ "$rc" -eq 1 ] && grep -q "does not allow deletes" "$work/prune3.out"; } || { cat "$work/prune3.out"; fail "a registry without deletes: one error"; }
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)"
   exit 1

@@ -1,6 +1,8 @@
 // OCI registry store over libcurl (see oci_store.h).
 #include "store/remote/oci_store.h"
 
+#include <ctime>
+
 #include "oci/registry_client.h"
 
 #include <cstdlib>
@@ -268,6 +270,56 @@ Result<std::optional<ActionResult>> OciStore::get_action(const Digest& key) {
   auto decoded = ActionResult::decode(bytes);
   if (!decoded) return make_error("GET " + url + ": undecodable action entry (" + decoded.error().message + ")");
   return std::optional<ActionResult>(std::move(*decoded));
+}
+
+Result<OciStore::PruneReport> OciStore::prune(int64_t older_than_s) {
+  PruneReport report;
+  std::vector<std::string> tags;
+  for (std::string last;;) {
+    HttpRequest r;
+    r.url = client_.api_base() + "/tags/list?n=1000" + (last.empty() ? "" : "&last=" + last);
+    r.max_bytes = 64 << 20;
+    auto resp = client_.call(r, OciAccess::Pull);
+    if (!resp) return resp.error();
+    if (resp->status == 404) break;  // no repository yet: nothing to prune
+    if (resp->status != 200) return make_error(registry_status_error("GET", r.url, resp->status, resp->body));
+    auto j = nlohmann::json::parse(resp->body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return make_error("GET " + r.url + ": not a tag list");
+    size_t n = 0;
+    if (j.contains("tags") && j["tags"].is_array())
+      for (const auto& t : j["tags"])
+        if (t.is_string()) {
+          tags.push_back(t.get<std::string>());
+          ++n;
+        }
+    if (n < 1000) break;
+    last = tags.back();
+  }
+  int64_t now = static_cast<int64_t>(std::time(nullptr));
+  for (const auto& tag : tags) {
+    auto key = Digest::from_hex(tag);
+    if (tag.size() != 64 || !key) continue;  // not one of kiln's entries
+    auto entry = get_action(*key);
+    if (!entry || !*entry || (*entry)->meta.created_unix <= 0 || now - (*entry)->meta.created_unix < older_than_s) {
+      ++report.kept;
+      continue;
+    }
+    auto manifest = client_.get_manifest(tag, kOciManifestMediaType, kMaxManifestBytes);
+    if (!manifest) return manifest.error();
+    if (!*manifest) continue;  // gone meanwhile
+    HttpRequest del;
+    del.method = "DELETE";
+    del.url = client_.api_base() + "/manifests/sha256:" + sha256(**manifest).hex();
+    auto resp = client_.call(del, OciAccess::Push);
+    if (!resp) return resp.error();
+    if (resp->status == 405 || (resp->status == 400 && resp->body.find("UNSUPPORTED") != std::string::npos))
+      return make_error("DELETE " + del.url + ": the registry does not allow deletes (docker-registry: "
+                        "REGISTRY_STORAGE_DELETE_ENABLED=true / storage.delete.enabled)");
+    if (resp->status != 202 && resp->status != 200 && resp->status != 404)
+      return make_error(registry_status_error("DELETE", del.url, resp->status, resp->body));
+    ++report.removed;
+  }
+  return report;
 }
 
 Status OciStore::put_action(const Digest& key, const ActionResult& result) {

@@ -131,6 +131,19 @@ class OciStore : public Store {
   /// "http(s)://host[:port]/v2/<repository>" — the prefix of every request.
   const std::string& api_base() const { return client_.api_base(); }
 
+  /// What prune removed.
+  struct PruneReport {
+    uint64_t removed = 0, kept = 0;
+  };
+  /// Deletes the action entries (tags of 64 hex) created `older_than_s` seconds ago or more
+  /// (their EntryMeta's created time: a registry keeps no access time): the manifest by its
+  /// digest (DELETE /v2/<name>/manifests/sha256:…), which removes its tag; the registry's
+  /// garbage collection then frees the blobs no manifest references. Tags are listed with
+  /// GET /v2/<name>/tags/list?n=1000&last=… (distribution-spec pagination). Errors: transport;
+  /// a registry that does not allow deletes (405: e.g. docker-registry without
+  /// storage.delete.enabled), with that fix.
+  Result<PruneReport> prune(int64_t older_than_s);
+
  private:
   OciStore(const RemoteUrl& url, const OciOptions& options, const OciAddress& address);
   /// Uploads `data` as the blob `digest` unless the registry has it.
