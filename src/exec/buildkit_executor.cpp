@@ -65,13 +65,6 @@ std::string sysroot_of(const std::vector<std::string>& argv) {
   return from_program(env_or("RUSTC"));
 }
 
-// The value of NAME in env.
-std::string value_in(const std::vector<std::string>& env, const std::string& name) {
-  for (const auto& e : env)
-    if (e.rfind(name + "=", 0) == 0) return e.substr(name.size() + 1);
-  return {};
-}
-
 // A workspace member (as the stores' upload policy has it): its package is neither in
 // CARGO_HOME nor a vendored/registry package (.cargo-checksum.json).
 bool workspace_member(const std::string& manifest_dir) {
@@ -156,7 +149,7 @@ class BuildkitExecutor : public Executor {
     // KILN_UPLOAD decides what leaves the machine, for the context as for the stores.
     UploadPolicy upload = parse_upload_policy(cfg_.upload);
     if (upload == UploadPolicy::None ||
-        (upload == UploadPolicy::Dependencies && workspace_member(value_in(request.env, "CARGO_MANIFEST_DIR")))) {
+        (upload == UploadPolicy::Dependencies && workspace_member(env_entry_value(request.env, "CARGO_MANIFEST_DIR")))) {
       debug("buildkit: running " + what + " locally: KILN_UPLOAD=" + cfg_.upload + " keeps its sources here");
       return local(request);
     }
@@ -212,7 +205,7 @@ class BuildkitExecutor : public Executor {
       warn("buildkit: " + st.error().message + "; ran " + what + " locally");
       return local(request);
     }
-    if (std::string trace_file = value_in(request.env, "KILN_TRACE_FILE"); !trace_file.empty())
+    if (std::string trace_file = env_entry_value(request.env, "KILN_TRACE_FILE"); !trace_file.empty())
       (void)write_file_atomic(trace_file, remote_trace_for_host(run->trace_text, *plan));
     debug("buildkit: ran " + what + " on the daemon: context " + std::to_string(plan->files.size()) + " files (" +
           std::to_string(plan->bytes >> 10) + " KiB) in " + std::to_string(static_cast<int>(t_context - t0)) +

@@ -1,8 +1,6 @@
 // Recording misses and explaining them (see miss_log.h).
 #include "explain/miss_log.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <ctime>
@@ -72,25 +70,12 @@ std::string describe(const std::string& kind, const std::string& before, const s
 
 void record_miss(const std::string& store_dir, const MissRecord& r) {
   std::string path = log_path(store_dir, r.crate);
-  if (!make_dirs(dir_name(path))) return;
   nlohmann::json j = {{"t", r.unix_ms},         {"session", r.session}, {"crate", r.crate},
                       {"label", r.label},       {"package", r.package}, {"pre_key", r.pre_key},
                       {"key_lines", r.key_lines}, {"reason", r.reason}, {"details", r.details}};
   std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return;
-  (void)write_fd(fd, line);
-  off_t size = ::lseek(fd, 0, SEEK_END);
-  ::close(fd);
-  if (size > 256 * 1024) {  // keep the last records
-    auto text = read_file(path);
-    if (!text) return;
-    auto lines = split_lines(*text);
-    std::string kept;
-    for (size_t i = lines.size() > kKeep ? lines.size() - kKeep : 0; i < lines.size(); ++i)
-      if (!lines[i].empty()) kept += std::string(lines[i]) + "\n";
-    (void)write_file_atomic(path, kept);
-  }
+  if (!append_record(path, line, 256 * 1024, kKeep) && make_dirs(dir_name(path)))
+    (void)append_record(path, line, 256 * 1024, kKeep);
 }
 
 Result<std::vector<MissRecord>> read_misses(const std::string& store_dir, const std::string& crate) {

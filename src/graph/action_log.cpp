@@ -1,8 +1,6 @@
 // Writing and reading the action log (see action_log.h).
 #include "graph/action_log.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -18,10 +16,7 @@ void log_action(const LoggedAction& a) {
   nlohmann::json j = {{"name", a.name}, {"label", a.label}, {"argv", a.argv},
                       {"cwd", a.cwd},   {"env", a.env},     {"inputs", a.inputs}};
   std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return;
-  (void)write_fd(fd, line);
-  ::close(fd);
+  (void)append_record(path, line);
 }
 
 Result<std::vector<LoggedAction>> read_action_log(const std::string& path) {

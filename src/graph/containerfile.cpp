@@ -11,6 +11,7 @@
 #include "container/run_spec.h"
 #include "exec/buildkit/remote_context.h"
 #include "util/fs.h"
+#include "util/text.h"
 
 namespace kiln {
 namespace {
@@ -30,12 +31,7 @@ struct Node {
   std::set<int> deps;  // stages it depends on, transitively
 };
 
-std::string env_of(const LoggedAction& a, const std::string& name) {
-  for (const auto& e : a.env)
-    if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 && e[name.size()] == '=')
-      return e.substr(name.size() + 1);
-  return {};
-}
+std::string env_of(const LoggedAction& a, const std::string& name) { return env_entry_value(a.env, name); }
 
 Node parse(const LoggedAction& a) {
   Node n;

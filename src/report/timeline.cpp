@@ -1,9 +1,6 @@
 // Writing and reading session timelines (see timeline.h).
 #include "report/timeline.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -47,11 +44,7 @@ void append_timeline(const std::string& store_dir, const std::string& session, c
                       {"reason", e.reason}, {"start", e.start_ms}, {"end", e.end_ms}, {"saved_ms", e.saved_ms},
                       {"bytes", e.bytes}, {"key", e.key}, {"pid", e.pid}};
   std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0 && make_dirs(sessions_dir(store_dir))) fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return;
-  (void)write_fd(fd, line);
-  ::close(fd);
+  if (!append_record(path, line) && make_dirs(sessions_dir(store_dir))) (void)append_record(path, line);
 }
 
 Result<std::vector<TimelineEntry>> read_timeline(const std::string& store_dir, const std::string& session) {

@@ -1,8 +1,6 @@
 // The build history (see build_history.h).
 #include "stats/build_history.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <ctime>
@@ -35,21 +33,8 @@ void append_build_record(const std::string& store_dir, const BuildRecord& r) {
   nlohmann::json j = {{"t", r.unix_ms},       {"wall_ms", r.wall_ms}, {"command", r.command},
                       {"dir", r.dir},         {"exit", r.exit_code},  {"hits", r.hits},
                       {"misses", r.misses},   {"not_cached", r.not_cached}, {"saved_ms", r.saved_ms}};
-  std::string path = history_path(store_dir);
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return;
-  (void)write_fd(fd, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-  off_t size = ::lseek(fd, 0, SEEK_END);
-  ::close(fd);
-  if (size > 512 * 1024) {
-    auto text = read_file(path);
-    if (!text) return;
-    auto lines = split_lines(*text);
-    std::string kept;
-    for (size_t i = lines.size() > kKeep ? lines.size() - kKeep : 0; i < lines.size(); ++i)
-      if (!lines[i].empty()) kept += std::string(lines[i]) + "\n";
-    (void)write_file_atomic(path, kept);
-  }
+  (void)append_record(history_path(store_dir), j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                      512 * 1024, kKeep);
 }
 
 std::vector<BuildRecord> read_build_history(const std::string& store_dir) {

@@ -118,6 +118,29 @@ Status write_fd(int fd, std::string_view data) {
   return {};
 }
 
+bool append_record(const std::string& path, std::string_view line, uint64_t trim_above_bytes, size_t keep_lines) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  (void)write_fd(fd, line);
+  off_t size = ::lseek(fd, 0, SEEK_END);
+  ::close(fd);
+  if (trim_above_bytes == 0 || size <= static_cast<off_t>(trim_above_bytes)) return true;
+  auto text = read_file(path);
+  if (!text) return true;
+  std::vector<std::string_view> lines;
+  for (size_t at = 0; at < text->size();) {
+    size_t nl = text->find('\n', at);
+    size_t end = nl == std::string::npos ? text->size() : nl;
+    if (end > at) lines.emplace_back(text->data() + at, end - at);
+    at = end + 1;
+  }
+  std::string kept;
+  for (size_t i = lines.size() > keep_lines ? lines.size() - keep_lines : 0; i < lines.size(); ++i)
+    kept += std::string(lines[i]) + "\n";
+  (void)write_file_atomic(path, kept);
+  return true;
+}
+
 Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
   auto t = create_temp_beside(path, mode);
   if (!t) return t.error();

@@ -53,6 +53,13 @@ void discard_temp(TempFile& t);
 /// Writes all of `data` to `fd`, retrying short writes and EINTR. Errors: errno text.
 Status write_fd(int fd, std::string_view data);
 
+/// Appends `line` (one record, newline included) to `path` with one O_APPEND write, so that
+/// concurrent writers never interleave. When the file then exceeds `trim_above_bytes` (0 =
+/// never), it is rewritten with its last `keep_lines` lines. Returns false when the file
+/// cannot be opened (its directory may be missing); other errors are ignored: these are logs.
+bool append_record(const std::string& path, std::string_view line, uint64_t trim_above_bytes = 0,
+                   size_t keep_lines = 0);
+
 /// Creates a directory and its parents (mkdir -p). Errors: a component is not a directory.
 Status make_dirs(const std::string& path);
 

@@ -38,4 +38,12 @@ inline std::string last_line(const std::string& text) {
 
 /// The first line of `text`, trimmed.
 inline std::string first_line(const std::string& text) { return trim_end(text.substr(0, text.find('\n'))); }
+
+/// The value of NAME in an environment given as "NAME=value" entries ("" when absent).
+inline std::string env_entry_value(const std::vector<std::string>& env, const std::string& name) {
+  for (const auto& e : env)
+    if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 && e[name.size()] == '=')
+      return e.substr(name.size() + 1);
+  return {};
+}
 }  // namespace kiln

@@ -13,6 +13,7 @@
 
 #include "container/run_spec.h"
 #include "util/fs.h"
+#include "util/text.h"
 
 namespace kiln {
 namespace {
@@ -85,14 +86,6 @@ std::string csv_ok(const std::string& path) {
   return path.find_first_of(",\"\n=") == std::string::npos ? "" : "a path with ',', '\"', '=' or a newline: " + path;
 }
 
-// The value of NAME in `env` ("" when unset).
-std::string env_value(const std::vector<std::string>& env, const std::string& name) {
-  for (const auto& e : env)
-    if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 && e[name.size()] == '=')
-      return e.substr(name.size() + 1);
-  return {};
-}
-
 std::string q(const std::string& s) { return shell_quote({s}); }
 
 // Copies `src` to `dst` with its mode and mtime. Errors: with the path.
@@ -156,7 +149,7 @@ std::vector<std::string> build_script_env_names(const std::string& out_dir) {
 std::vector<std::string> sendable_env(const std::vector<std::string>& env, const std::vector<std::string>& extra,
                                       std::vector<std::string>* withheld) {
   std::vector<std::string> allowed = extra;
-  if (std::string out_dir = env_value(env, "OUT_DIR"); !out_dir.empty())
+  if (std::string out_dir = env_entry_value(env, "OUT_DIR"); !out_dir.empty())
     for (auto& n : build_script_env_names(out_dir)) allowed.push_back(std::move(n));
   std::vector<std::string> out;
   for (const auto& e : env) {
@@ -199,9 +192,9 @@ Result<RemoteAction> plan_remote_action(const ExecRequest& request, const std::s
   Collector c{sysroot, max_bytes, a, {}, {}};
 
   // The tracer: the first library in LD_PRELOAD (tracer.h puts kiln's first).
-  std::string preload = env_value(request.env, "LD_PRELOAD");
+  std::string preload = env_entry_value(request.env, "LD_PRELOAD");
   std::string tracer = preload.substr(0, preload.find_first_of(": "));
-  if (tracer.empty() || env_value(request.env, "KILN_TRACE_FILE").empty())
+  if (tracer.empty() || env_entry_value(request.env, "KILN_TRACE_FILE").empty())
     return make_error("the command is not traced");
   c.add_file(tracer);
   c.add_root(dir_name(tracer));
@@ -214,10 +207,10 @@ Result<RemoteAction> plan_remote_action(const ExecRequest& request, const std::s
     if (!c.out.files.count(program))
       return make_error(program + " is neither in the toolchain nor a file that can travel (a workspace wrapper?)");
   }
-  std::string manifest_dir = env_value(request.env, "CARGO_MANIFEST_DIR");
+  std::string manifest_dir = env_entry_value(request.env, "CARGO_MANIFEST_DIR");
   if (!manifest_dir.empty()) c.add_dir(normalize_path(manifest_dir), false);
   // A compilation reads what its build script generated (include!(concat!(env!("OUT_DIR"), …))).
-  if (std::string out_dir = env_value(request.env, "OUT_DIR"); !out_dir.empty() && a.argv[0] != out_dir)
+  if (std::string out_dir = env_entry_value(request.env, "OUT_DIR"); !out_dir.empty() && a.argv[0] != out_dir)
     if (auto st = stat_file(out_dir); st && S_ISDIR(st->mode)) c.add_dir(normalize_path(out_dir), false);
   std::set<std::string> dependency_dirs;
   std::vector<std::string> externs;
