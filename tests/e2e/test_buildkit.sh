@@ -54,6 +54,16 @@ kiln_cargo remote-warm build
 expect_all_hits remote-warm "after cargo clean, from kiln's store"
 expect_eq 0 "$(remote_runs remote-warm)" "the warm build never asked the daemon"
 
+# A second checkout at another path with a fresh target dir, sharing the store: all hits,
+# and app behaves as a plain `cargo build` of the same tree.
+e2e_copy_fixture workspace "$E2E_TMP/ws-moved"
+cd "$E2E_TMP/ws-moved"
+kiln_cargo remote-moved build
+expect_all_hits remote-moved "a second checkout at another path, from the daemon's entries"
+(unset KILN_EXECUTOR; CARGO_TARGET_DIR="$E2E_TMP/plain-target" cargo build -q) || fail "plain cargo build"
+expect_eq "$("$E2E_TMP/plain-target/debug/app")" "$(./target/debug/app)" "app behaves as a plain cargo build's"
+cd "$E2E_TMP/ws"
+
 # The same daemon over ssh.
 start_sshd_to_dockerd
 cargo clean
