@@ -2,6 +2,7 @@
 //   cargo-kiln kiln ARGS…        → the cargo subcommand (cli/cargo_subcommand.cpp)
 //   kiln /path/to/rustc ARGS…    → the RUSTC_WRAPPER (action/rustc_action.cpp)
 //   kiln build-script-run BIN …  → a build script's run, from its launcher (action/build_script_action.cpp)
+//   kiln-rustdoc ARGS…           → cargo's RUSTDOC under `cargo kiln` (action/rustdoc_action.cpp)
 //   kiln COMMAND …               → kiln's own commands (cli/kiln_command.cpp)
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "cli/commands.h"
 #include "action/build_script_action.h"
 #include "action/rustc_action.h"
+#include "action/rustdoc_action.h"
 #include "util/fs.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +21,7 @@ int main(int argc, char** argv) {
     if (!rest.empty() && rest[0] == "kiln") rest.erase(rest.begin());
     return kiln::run_cargo_subcommand(rest);
   }
+  if (self == kiln::kRustdocShimName) return kiln::run_rustdoc(rest);
   if (!rest.empty()) {
     const std::string& first = rest[0];
     bool is_path = first.find('/') != std::string::npos;

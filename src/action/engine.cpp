@@ -1,6 +1,7 @@
 // The action engine's flow (see engine.h). Stats: exactly one event per action.
 #include "action/engine.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
@@ -153,7 +154,9 @@ struct Engine {
 
   // Runs the action traced, teeing its output to the caller as it arrives, and records it.
   int miss(PreparedAction& a, StoreChain& stores) {
-    auto executor = make_executor(cfg);
+    Config exec_cfg = cfg;
+    if (a.run_here && exec_cfg.executor == "buildkit") exec_cfg.executor = "local";
+    auto executor = make_executor(exec_cfg);
     if (!executor) fail_open(executor.error().message);
     // What the command, its plugins and the programs it starts read becomes part of the
     // entry's manifest (trace/tracer.h). Without a tracer the result is not stored.
@@ -161,7 +164,21 @@ struct Engine {
     if (!tracing) debug("not tracing: " + tracing.error().message);
     ExecRequest request = a.request;
     if (tracing) request.env = tracing->env;
-    request.sink = [](int fd, std::string_view chunk) { write_all(fd, chunk); };
+    if (!a.env_overrides.empty()) {
+      if (request.env.empty())
+        for (char** e = environ; e && *e; ++e) request.env.emplace_back(*e);
+      for (const auto& o : a.env_overrides) {
+        std::string name = o.substr(0, o.find('=') + 1);
+        auto same = [&](const std::string& e) { return e.compare(0, name.size(), name) == 0; };
+        request.env.erase(std::remove_if(request.env.begin(), request.env.end(), same), request.env.end());
+        request.env.push_back(o);
+      }
+    }
+    if (!a.buffer_output) request.sink = [](int fd, std::string_view chunk) { write_all(fd, chunk); };
+    if (Status ready = kind.before_run(a); !ready) {
+      if (tracing) discard_trace(*tracing);
+      fail_open(ready.error().message);
+    }
     int64_t start_ns = wall_ns();
     double tc = now_ms();
     auto result = (*executor)->run(request);
@@ -177,6 +194,7 @@ struct Engine {
     double t_ran = now_ms();
     auto run_ms = static_cast<int64_t>(t_ran - tc);
     Result<TraceLog> trace = tracing ? finish_trace(*tracing) : Result<TraceLog>(tracing.error());
+    if (Status settled = kind.settle(a, *result); !settled) fail_open(settled.error().message);
     if (result->exit_code != 0) {
       record(Outcome::NotCached, "compile-failed");
       kind.finish(a, result->exit_code);

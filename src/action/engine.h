@@ -36,6 +36,9 @@ struct PreparedAction {
   std::string not_cacheable;         // slug: run the command plainly, count it with this reason
   std::string not_cacheable_detail;  // what exactly, for the log
   std::vector<std::string> key_lines;  // what the pre-key was made of, for KILN_LOG
+  std::vector<std::string> env_overrides;  // "NAME=value" set for a miss's run only (never a pass-through)
+  bool buffer_output = false;  // a miss's stdout/stderr are not streamed: settle() writes them
+  bool run_here = false;       // a miss runs on this machine whatever the executor setting
 };
 
 /// How a successful miss gets stored (ActionKind::plan_record).
@@ -70,6 +73,13 @@ class ActionKind {
   virtual Status restore(Store& store, const ActionResult& entry, const PreparedAction& action) = 0;
   /// A hit, after restore: writes the entry's stdout and stderr.
   virtual void replay(const ActionResult& entry, const PreparedAction& action) = 0;
+  /// A miss, just before the command runs: prepares what it needs (a kind that runs it in a
+  /// directory of its own). Errors: the engine fails open.
+  virtual Status before_run(const PreparedAction& action) { return {}; }
+  /// A miss, right after the command ended (any exit code), before its trace is read: puts
+  /// outputs where the caller expects them, writes buffered output. Errors: the engine fails
+  /// open (runs the passthrough command).
+  virtual Status settle(const PreparedAction& action, const ProcessResult& result) { return {}; }
   /// A successful miss, first half: checks at once what decides whether it can be stored
   /// (`trace` is what the tracer saw), and returns either that decision or the work that
   /// stores it (RecordPlan). Errors: anything unexpected (the miss is then counted as

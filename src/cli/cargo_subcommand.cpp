@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -16,7 +17,9 @@
 #include <random>
 #include <thread>
 
+#include "action/rustdoc_action.h"
 #include "cli/commands.h"
+#include "rustdoc/doc_root.h"
 #include "cli/prefetch_progress.h"
 #include "config/config.h"
 #include "container/container_env.h"
@@ -31,6 +34,7 @@
 #include "report/timeline.h"
 #include "stats/build_history.h"
 #include "stats/stats.h"
+#include "util/digest.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/process.h"
@@ -43,6 +47,50 @@ std::string self_path() {
 }
 
 namespace {
+
+// kiln under the name kiln-rustdoc (action/rustdoc_action.h): the one beside kiln (made by the
+// build and by `cmake --install`), else a symlink kept in the store dir. "" when neither works.
+std::string rustdoc_shim(const Config& cfg) {
+  std::string self = self_exe_path();
+  if (self.empty()) return {};
+  std::string beside = path_join(dir_name(self), kRustdocShimName);
+  char real[PATH_MAX];
+  if (::realpath(beside.c_str(), real) && self == real) return beside;
+  std::string dir = cfg.dir + "/bin/" + sha256(self).hex().substr(0, 16);
+  std::string link = dir + "/" + kRustdocShimName;
+  if (::realpath(link.c_str(), real) && self == real) return link;
+  if (!make_dirs(dir)) return {};
+  std::string tmp = link + ".tmp-" + std::to_string(::getpid());
+  if (::symlink(self.c_str(), tmp.c_str()) != 0 || ::rename(tmp.c_str(), link.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return {};
+  }
+  return link;
+}
+
+// cargo runs RUSTDOC for `cargo doc` and `cargo test --doc`, never through RUSTC_WRAPPER: kiln
+// becomes it, with the rustdoc cargo would have run in KILN_RUSTDOC.
+void wrap_rustdoc(const Config& cfg) {
+  std::string shim = rustdoc_shim(cfg);
+  if (shim.empty()) {
+    debug("no kiln-rustdoc: rustdoc runs are not cached");
+    return;
+  }
+  std::string given = env_or("RUSTDOC");
+  if (base_name(given) != kRustdocShimName) ::setenv(kRealRustdocVar, given.empty() ? "rustdoc" : given.c_str(), 1);
+  ::setenv("RUSTDOC", shim.c_str(), 1);
+}
+
+// The doc roots the build's rustdoc runs left to merge (rustdoc/doc_root.h), merged once each.
+void merge_doc_roots(const std::string& roots_file) {
+  for (const auto& line : read_distinct_lines(roots_file)) {
+    size_t tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    std::string rustdoc = line.substr(0, tab), root = line.substr(tab + 1);
+    if (Status s = merge_doc_root(rustdoc, root); !s)
+      warn("the shared files of " + root + " (search index, crate list) were not updated: " + s.error().message);
+  }
+}
 
 // How long `cargo kiln` waits for its background stores after cargo ended (ms).
 constexpr int kStoreWaitMs = 120'000;
@@ -174,6 +222,15 @@ int run_cargo(const std::vector<std::string>& cargo_args, const std::string& rep
   if (!warnings_file.empty()) ::setenv(kWarningsFileVar, warnings_file.c_str(), 1);
   Config pre_cfg = load_config();
   prepare_remote_executor(pre_cfg, argv);
+  // The doc roots' shared files are merged once, after cargo (rustdoc/doc_root.h) — unless
+  // cargo opens the docs itself when it ends (`--open`): then after each run, as without it.
+  std::string doc_roots_file;
+  if (!pre_cfg.disabled) {
+    wrap_rustdoc(pre_cfg);
+    auto end = std::find(cargo_args.begin(), cargo_args.end(), std::string("--"));
+    if (std::find(cargo_args.begin(), end, std::string("--open")) == end) doc_roots_file = make_temp_file("kiln-doc-roots");
+    if (!doc_roots_file.empty()) ::setenv(kDocRootsFileVar, doc_roots_file.c_str(), 1);
+  }
   // Identify the toolchain here, once: on a fresh store the first wrapper calls would each
   // hash the sysroot (about 0.5 s) at the same time. It runs beside the prefetch below.
   std::thread toolchain_probe;
@@ -262,6 +319,11 @@ int run_cargo(const std::vector<std::string>& cargo_args, const std::string& rep
         }
       }
     }
+  }
+  if (!doc_roots_file.empty()) {
+    ::unsetenv(kDocRootsFileVar);
+    merge_doc_roots(doc_roots_file);
+    ::unlink(doc_roots_file.c_str());
   }
   if (!warnings_file.empty()) {
     ::unsetenv(kWarningsFileVar);

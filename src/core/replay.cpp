@@ -12,7 +12,7 @@ bool is_dep_info(const std::string& path) { return path.size() > 2 && path.subst
 
 }  // namespace
 
-Status restore_outputs(Store& store, const ActionResult& entry, const PathAnchors& anchors) {
+Status restore_outputs(Store& store, const ActionResult& entry, const PathAnchors& anchors, bool remember_digests) {
   // An evicted blob (the usual way an entry goes incomplete) is found before anything is written.
   for (const auto& of : entry.output_files) {
     auto have = store.has_blob(of.digest);
@@ -32,7 +32,7 @@ Status restore_outputs(Store& store, const ActionResult& entry, const PathAnchor
     auto restored = store.restore_blob(of.digest, path, of.executable);
     if (!restored) return restored.error();
     if (!*restored) return make_error("blob missing: " + of.digest.hex());
-    remember_file_digest(path, of.digest);
+    if (remember_digests) remember_file_digest(path, of.digest);
   }
   return {};
 }

@@ -13,8 +13,10 @@ namespace kiln {
 /// wrong. A missing blob is found before the first file is written; a corrupt one stops the
 /// restore (outputs already written are correct and stay). Either way the caller compiles
 /// instead, which rewrites them all. Errors: a blob is missing or
-/// corrupt, a file cannot be written.
-Status restore_outputs(Store& store, const ActionResult& entry, const PathAnchors& anchors);
+/// corrupt, a file cannot be written. `remember_digests`: note each file's digest on it
+/// (key/file_digests.h), for outputs that later actions read as inputs.
+Status restore_outputs(Store& store, const ActionResult& entry, const PathAnchors& anchors,
+                       bool remember_digests = true);
 
 /// Writes the entry's stdout and stderr to fds 1 and 2, paths mapped to this run.
 void replay_output(const ActionResult& entry, const PathAnchors& anchors);

@@ -53,7 +53,16 @@ struct Sink {
 class ChunkRing {
  public:
   ChunkRing(Sink& sink, bool threaded) : sink_(sink), threaded_(threaded) {
-    for (size_t i = 0; i < (threaded ? kSlots : 1); ++i) bufs_[i].reset(new char[kChunk]);
+    if (!threaded) {  // the common case, a small blob: this thread's one buffer, kept
+      static thread_local std::unique_ptr<char[]> direct;
+      if (!direct) direct.reset(new char[kChunk]);
+      bufs_[0] = direct.get();
+      return;
+    }
+    for (size_t i = 0; i < kSlots; ++i) {
+      owned_[i].reset(new char[kChunk]);
+      bufs_[i] = owned_[i].get();
+    }
   }
 
   // Falls back to feeding the sink on the calling thread (no consumer thread could start).
@@ -61,16 +70,16 @@ class ChunkRing {
 
   // A free buffer of kChunk bytes; nullptr once the sink has failed.
   char* acquire() {
-    if (!threaded_) return failed_ ? nullptr : bufs_[0].get();
+    if (!threaded_) return failed_ ? nullptr : bufs_[0];
     std::unique_lock<std::mutex> l(m_);
     cv_.wait(l, [&] { return head_ - tail_ < kSlots || failed_; });
-    return failed_ ? nullptr : bufs_[head_ % kSlots].get();
+    return failed_ ? nullptr : bufs_[head_ % kSlots];
   }
 
   // Hands over the buffer from the last acquire() holding `n` bytes. False once the sink failed.
   bool publish(size_t n) {
     if (!threaded_) {
-      if (!sink_.put(bufs_[0].get(), n)) failed_ = true;
+      if (!sink_.put(bufs_[0], n)) failed_ = true;
       return !failed_;
     }
     std::lock_guard<std::mutex> l(m_);
@@ -96,7 +105,7 @@ class ChunkRing {
         std::unique_lock<std::mutex> l(m_);
         cv_.wait(l, [&] { return tail_ < head_ || closed_; });
         if (tail_ == head_) return;
-        p = bufs_[tail_ % kSlots].get();
+        p = bufs_[tail_ % kSlots];
         n = lens_[tail_ % kSlots];
       }
       bool ok = sink_.put(p, n);
@@ -111,7 +120,8 @@ class ChunkRing {
  private:
   Sink& sink_;
   bool threaded_;
-  std::array<std::unique_ptr<char[]>, kSlots> bufs_;
+  std::array<std::unique_ptr<char[]>, kSlots> owned_;
+  std::array<char*, kSlots> bufs_{};
   std::array<size_t, kSlots> lens_{};
   std::mutex m_;
   std::condition_variable cv_;
@@ -158,7 +168,8 @@ class FrameDecoder {
 // Reads and decompresses `in_fd` into the ring; its tag frame (local/blob_file.h) goes into
 // `sink.tag`, and a tag naming another digest is corruption. `read_error` receives errno text.
 Produced produce(int in_fd, ChunkRing& ring, Sink& sink, const Digest& digest, std::string& read_error) {
-  std::vector<char> in(256 * 1024);
+  static thread_local std::vector<char> in;  // reused: restoring ten thousand small pages
+  if (in.size() < 256 * 1024) in.resize(256 * 1024);
   ZSTD_inBuffer ib{in.data(), 0, 0};
   bool eof = false;
   auto refill = [&]() -> bool {  // false on a read error

@@ -1,0 +1,176 @@
+// The rustdoc invocation model (see rustdoc_invocation.h).
+#include "rustdoc/rustdoc_invocation.h"
+
+#include <set>
+
+#include "rustc/argfile.h"
+#include "util/fs.h"
+
+namespace kiln {
+namespace {
+
+// Flags taking a value that kiln keys as given (their files, if any, are read by rustdoc and
+// so traced): they change only the pages of the crate being documented.
+const std::set<std::string>& crate_value_flags() {
+  static const std::set<std::string> f = {
+      "--crate-name", "--crate-type", "-L", "--library-path", "--cfg", "--check-cfg", "--extern",
+      "--extern-html-root-url", "-C", "--codegen", "--target", "--sysroot", "--crate-version", "--edition",
+      "--color", "--error-format", "--diagnostic-width", "--json", "-A", "--allow", "-W", "--warn", "-D", "--deny",
+      "-F", "--forbid", "--force-warn", "--cap-lints", "--remap-path-prefix", "--with-examples", "--playground-url"};
+  return f;
+}
+
+// Flags taking a value that also shape the doc root's own pages (help.html, settings.html).
+const std::set<std::string>& page_value_flags() {
+  static const std::set<std::string> f = {"--html-in-header", "--html-before-content", "--html-after-content",
+                                          "--default-theme", "--default-setting"};
+  return f;
+}
+
+const std::set<std::string>& plain_flags() {
+  static const std::set<std::string> f = {"--document-private-items", "--document-hidden-items",
+                                          "--extern-html-root-takes-precedence", "-v", "--verbose",
+                                          "--sort-modules-by-appearance", "--show-type-layout",
+                                          "--generate-link-to-definition", "--html-no-source",
+                                          "--generate-macro-expansion"};
+  return f;
+}
+
+// Flags whose effect on the doc root kiln does not model, or that are no documentation run.
+const std::set<std::string>& unsupported_flags() {
+  static const std::set<std::string> f = {
+      "--emit", "--merge", "--parts-out-dir", "--include-parts-dir", "--resource-suffix", "--static-root-path",
+      "--theme", "--check-theme", "-e", "--extend-css", "--index-page", "--enable-index-page", "--markdown-css",
+      "--markdown-before-content", "--markdown-after-content", "--markdown-playground-url", "--markdown-no-toc",
+      "--scrape-examples-output-path", "--scrape-examples-target-crate", "--scrape-tests", "--persist-doctests",
+      "--show-coverage", "--check", "--generate-redirect-map", "--disable-minification", "-r", "--input-format",
+      "--plugin-path", "--plugins", "--passes", "--no-defaults", "-Z"};
+  return f;
+}
+
+// Flags of a doctest run (`cargo test --doc`).
+const std::set<std::string>& doctest_flags() {
+  static const std::set<std::string> f = {"--test", "--test-args", "--test-run-directory", "--test-runtool",
+                                          "--test-runtool-arg", "--test-builder", "--test-builder-wrapper",
+                                          "--no-run", "--merge-doctests", "--no-capture", "--display-doctest-warnings",
+                                          "--doctest-build-arg"};
+  return f;
+}
+
+// Which of the unsupported/doctest flags take a value (so that parsing can step over it).
+bool takes_value(const std::string& flag) {
+  static const std::set<std::string> f = {
+      "--emit", "--merge", "--parts-out-dir", "--include-parts-dir", "--resource-suffix", "--static-root-path",
+      "--theme", "--check-theme", "-e", "--extend-css", "--index-page", "--markdown-css", "--markdown-before-content",
+      "--markdown-after-content", "--markdown-playground-url", "--scrape-examples-output-path",
+      "--scrape-examples-target-crate", "--persist-doctests", "-r", "--input-format", "--plugin-path", "--plugins",
+      "--passes", "-Z", "--test-args", "--test-run-directory", "--test-runtool", "--test-runtool-arg",
+      "--test-builder", "--test-builder-wrapper", "--merge-doctests", "--doctest-build-arg", "-w", "--output-format",
+      "-o", "--out-dir", "--output"};
+  return f.count(flag) || crate_value_flags().count(flag) || page_value_flags().count(flag);
+}
+
+// Splits "--flag=value" and "-Xvalue" (short flags with a value glued on).
+bool split_joined(const std::string& arg, std::string& flag, std::string& value) {
+  if (arg.rfind("--", 0) == 0) {
+    size_t eq = arg.find('=');
+    if (eq == std::string::npos) return false;
+    flag = arg.substr(0, eq);
+    value = arg.substr(eq + 1);
+    return true;
+  }
+  if (arg.size() > 2 && arg[0] == '-' && arg != "-vV" && takes_value(arg.substr(0, 2))) {
+    flag = arg.substr(0, 2);
+    value = arg.substr(2);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<RustdocInvocation> parse_rustdoc_invocation(const std::vector<std::string>& raw, const std::string& cwd) {
+  auto expanded = expand_argfiles(raw, cwd);
+  if (!expanded) return expanded.error();
+  RustdocInvocation inv;
+  inv.cwd = cwd;
+  inv.args = std::move(*expanded);
+  const auto& args = inv.args;
+  auto mark = [&](const std::string& slug, const std::string& detail) {
+    if (inv.not_cacheable.empty()) {
+      inv.not_cacheable = slug;
+      inv.not_cacheable_detail = detail;
+    }
+  };
+  std::string out_dir;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    std::string flag = arg, value;
+    bool joined = split_joined(arg, flag, value);
+    size_t value_index = i;
+    if (flag == "-V" || flag == "--version" || flag == "-vV" || flag == "-h" || flag == "--help") {
+      inv.probe = true;
+      mark("probe", arg);
+      continue;
+    }
+    if (flag.size() > 1 && flag[0] == '-') {
+      if (plain_flags().count(flag) && !joined) continue;
+      if (doctest_flags().count(flag)) {
+        mark("doctest", "a doctest run (" + flag + ")");
+        if (!joined && takes_value(flag)) ++i;
+        continue;
+      }
+      if (!takes_value(flag)) {
+        mark("unsupported-argument", arg);
+        continue;
+      }
+      if (!joined) {
+        if (i + 1 >= args.size()) {
+          mark("unsupported-argument", arg + " without a value");
+          continue;
+        }
+        value = args[++i];
+        value_index = i;
+      }
+      if (unsupported_flags().count(flag)) {
+        mark("unsupported-argument", flag);
+      } else if (flag == "-w" || flag == "--output-format") {
+        if (value != "html") mark("rustdoc-output-format", flag + " " + value);
+      } else if (flag == "-o" || flag == "--out-dir" || flag == "--output") {
+        out_dir = value;
+        inv.out_dir_given = true;
+        inv.out_dir_arg = value_index;
+        inv.out_dir_joined = joined;
+      } else if (flag == "--crate-name") {
+        inv.crate_name = value;
+      } else if (flag == "--crate-type") {
+        inv.crate_type = value;
+      } else if (flag == "--extern") {
+        inv.externs.push_back(value);
+      } else if (flag == "-L" || flag == "--library-path") {
+        if (value.rfind("dependency=", 0) == 0) inv.dependency_dirs.push_back(value.substr(11));
+        else if (value.find('=') == std::string::npos) inv.dependency_dirs.push_back(value);
+      } else if (page_value_flags().count(flag)) {
+        inv.page_args.push_back(flag);
+        inv.page_args.push_back(value);
+      }
+      continue;
+    }
+    if (!inv.input.empty()) {
+      mark("unsupported-argument", "a second input " + arg);
+      continue;
+    }
+    inv.input = arg;
+  }
+  if (inv.input.empty() && inv.not_cacheable.empty()) mark("unsupported-argument", "no input file");
+  if (inv.input == "-") mark("stdin", "input from stdin");
+  if (inv.input.size() > 3 && (inv.input.substr(inv.input.size() - 3) == ".md"))
+    mark("unsupported-argument", "a Markdown input " + inv.input);
+  if (inv.crate_type.empty()) inv.crate_type = "lib";
+  if (inv.crate_name.empty() && inv.not_cacheable.empty()) mark("unsupported-argument", "no --crate-name");
+  if (out_dir.empty()) out_dir = "doc";
+  inv.out_dir = normalize_path(absolute_path(out_dir, cwd));
+  return inv;
+}
+
+}  // namespace kiln
