@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# `cargo kiln doc` caches rustdoc runs. On the fixture workspace (lib with a doctest, proc-macro,
+# build script, cdylib, bin; serde from Debian's packages): the cold build's pages are plain
+# cargo doc's, byte for byte (the search index holds the same entries; its ties are in crate
+# order, whatever order cargo documented in); after `cargo clean --doc` every rustdoc run is a
+# hit and the doc root is the cold one's, search index included; a changed doc comment misses
+# that crate and the crates that see its metadata, and the pages are plain cargo's again;
+# doctests still run; a doc root with a crate documented without kiln is passed through.
+source "$(dirname "$0")/lib.sh"
+e2e_init
+unset LIBRARY_PATH
+e2e_copy_fixture workspace "$E2E_TMP/ws"
+cd "$E2E_TMP/ws"
+cat >>crates/greet/src/lib.rs <<'RS'
+
+/// Adds one.
+///
+/// ```
+/// assert_eq!(greet::plus_one(1), 2);
+/// ```
+pub fn plus_one(x: u32) -> u32 {
+    x + 1
+}
+RS
+
+# same_docs A B WHAT [--all]: the doc roots hold the same files with the same bytes — every file,
+# or (without --all) every file but the search index's.
+# help.html and settings.html name the crate documented last (data-current-crate), which is
+# whichever rustdoc run ended last, with or without kiln: compared with that name taken out.
+same_docs() {
+  local ex=(-x .kiln-doc-parts -x .lock -x help.html -x settings.html)
+  [ "${4:-}" = --all ] || ex+=(-x search.index)
+  if ! diff -r -q "${ex[@]}" "$1" "$2" >"$E2E_TMP/docdiff" 2>&1; then
+    head -n 10 "$E2E_TMP/docdiff" >&2
+    fail "$3"
+  fi
+  local page
+  for page in help.html settings.html; do
+    cmp -s <(sed 's/data-current-crate="[a-z_]*"//' "$1/$page") <(sed 's/data-current-crate="[a-z_]*"//' "$2/$page") ||
+      fail "$3: $page differs"
+  done
+  pass "$3 ($(find "$2" -type f -not -path '*/.kiln-doc-parts/*' | wc -l) files)"
+}
+# index_bytes ROOT: the bytes of the search index's descriptions, counted (order-free: the
+# same entries in another order give the same counts).
+index_bytes() { cat "$1"/search.index/desc/*.js | od -An -v -tx1 | tr -s ' ' '\n' | sort | uniq -c; }
+# plain_doc DEST: a plain `cargo doc` here, from an empty doc root (the same checkout and target
+# dir as kiln's: gen's pages name its OUT_DIR), its doc root copied to DEST.
+plain_doc() {
+  cargo clean --doc -q
+  env -u RUSTDOC cargo doc -q 2>"$E2E_TMP/plain.err" || { cat "$E2E_TMP/plain.err" >&2; fail "plain cargo doc"; }
+  rm -rf "$1" && cp -r target/doc "$1"
+  cargo clean --doc -q
+}
+
+plain_doc "$E2E_TMP/plain-doc"
+kiln_cargo cold doc
+docs=$(events_of cold miss | grep -c ':doc$' || true)
+[ "$docs" -ge 5 ] || { log_events cold >&2; fail "cold: $docs rustdoc misses, expected one per documented crate"; }
+pass "cold: $docs rustdoc runs missed and were stored"
+expect_eq 0 "$(events_of cold not-cached | grep -vc -e ':probe$' -e ':___:' || true)" "cold: nothing else passed through"
+same_docs "$E2E_TMP/plain-doc" target/doc "cold: every page is plain cargo doc's"
+cmp -s <(index_bytes "$E2E_TMP/plain-doc") <(index_bytes target/doc) || fail "cold: the search index describes what plain cargo's does"
+pass "cold: the search index has plain cargo doc's descriptions"
+for c in greet macros gen app; do [ -f "target/doc/$c/index.html" ] || fail "no pages for $c"; done
+grep -q 'href="../serde/' target/doc/greet/struct.Greeting.html || fail "greet's pages link to serde's"
+pass "greet's pages link to serde's (documented before it, in the doc root kiln showed rustdoc)"
+cp -r target/doc "$E2E_TMP/cold-doc"
+
+cargo clean --doc -q
+kiln_cargo warm doc
+expect_eq "$docs" "$(events_of warm hit | grep -c ':doc$' || true)" "after cargo clean --doc: every rustdoc run hits"
+expect_eq 0 "$(count_misses warm)" "and nothing misses"
+same_docs "$E2E_TMP/cold-doc" target/doc "warm: the doc root is the cold build's" --all
+
+# A changed doc comment: that crate's docs (and its metadata) change, and so do those of the
+# crates that read its metadata; the pages are what plain cargo doc writes after the same edit.
+sed -i 's|^/// Adds one\.|/// Adds one, exactly.|' crates/greet/src/lib.rs
+kiln_cargo edit doc
+misses=$(events_of edit miss | tr '\n' ' ')
+case " $misses" in *" greet:greet:doc "*) ;; *) fail "edit: greet's docs missed ($misses)" ;; esac
+for m in $misses; do
+  case "$m" in greet:greet:*|app:app:*) ;; *) fail "edit: $m missed, but it does not see greet" ;; esac
+done
+pass "a changed doc comment misses greet and what reads its metadata only ($misses)"
+grep -q "Adds one, exactly." target/doc/greet/fn.plus_one.html || fail "edit: greet's page has the new comment"
+rm -rf "$E2E_TMP/edit-doc" && cp -r target/doc "$E2E_TMP/edit-doc"
+plain_doc "$E2E_TMP/plain-edit-doc"
+same_docs "$E2E_TMP/plain-edit-doc" "$E2E_TMP/edit-doc" "edit: the pages are plain cargo doc's after the same edit"
+
+# Doctests run (a test run is never replayed).
+kiln_cargo doctest test --doc -p greet
+expect_file_contains "$E2E_TMP/doctest.out" "plus_one" "cargo kiln test --doc runs greet's doctest"
+expect_file_contains "$E2E_TMP/doctest.out" "test result: ok. 1 passed" "and it passes"
+expect_eq 1 "$(events_of doctest not-cached | grep -c ":greet:doctest$" || true)" "the doctest run is passed through, with its reason"
+
+# A doc root documented without kiln: kiln's merge would drop those crates, so runs there are
+# passed through (one warning with the fix), and the crate list keeps them.
+env -u RUSTDOC cargo doc -q
+echo "// an edit" >>crates/greet/src/lib.rs
+kiln_cargo foreign doc
+expect_eq 0 "$(log_events foreign | grep -E -c '^(hit|miss) .*:doc$' || true)" "a doc root documented without kiln: no rustdoc run is cached or served there"
+expect_eq 2 "$(events_of foreign not-cached | grep -c ':doc-root-shared$' || true)" "greet's and app's runs were passed through, with the reason"
+expect_file_contains "$E2E_TMP/foreign.err" "cargo clean --doc" "the warning says how to let kiln cache it"
+for c in gen macros app greet; do grep -q "\"$c\"" target/doc/crates.js || fail "$c left the crate list"; done
+pass "every crate stays in the crate list"
