@@ -52,6 +52,9 @@ Status move_tree(const std::string& from, const std::string& to, std::vector<std
   return {};
 }
 
+// Pages a background store may hold open at once (the descriptor limit may be 1024).
+constexpr size_t kMaxBackgroundPages = 256;
+
 // "serde" for "libserde-0123abcd.rmeta" (an rlib, rmeta or proc-macro .so in a dependency
 // dir); "" for any other file name.
 std::string crate_of_library(const std::string& file) {
@@ -198,7 +201,8 @@ class RustdocAction : public ActionKind {
     std::string tmp_out = tmp_ + "/out";
     if (auto s = make_dirs(tmp_out); !s) return s;
     for (const auto& name : list_dir(inv_.out_dir)) {
-      if (name.empty() || name[0] == '.' || name == "src") continue;
+      // Not this crate's own pages (cargo removes them first; rustdoc would write through the link).
+      if (name.empty() || name[0] == '.' || name == "src" || name == inv_.crate_name) continue;
       std::string dir = inv_.out_dir + "/" + name;
       if (!path_exists(dir + "/index.html")) continue;
       if (::symlink(dir.c_str(), (tmp_out + "/" + name).c_str()) != 0)
@@ -300,7 +304,10 @@ class RustdocAction : public ActionKind {
     pending.full_key = compute_full_key(a.pre_key, source_set);
     pending.manifest_set = std::move(manifest_set);
     pending.entry = std::move(entry);
-    return plan_to_store(std::move(pending), /*background_ok=*/true);
+    // A background store holds every output open (core/output_snapshot.h): a crate with
+    // thousands of pages (libc: 10,800) is stored before cargo is answered instead.
+    bool background_ok = pending.outputs.size() <= kMaxBackgroundPages;
+    return plan_to_store(std::move(pending), background_ok);
   }
 
   // After a hit or a successful miss: the root pages for this crate, then the shared files

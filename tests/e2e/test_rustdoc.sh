@@ -87,6 +87,10 @@ grep -q "Adds one, exactly." target/doc/greet/fn.plus_one.html || fail "edit: gr
 rm -rf "$E2E_TMP/edit-doc" && cp -r target/doc "$E2E_TMP/edit-doc"
 plain_doc "$E2E_TMP/plain-edit-doc"
 same_docs "$E2E_TMP/plain-edit-doc" "$E2E_TMP/edit-doc" "edit: the pages are plain cargo doc's after the same edit"
+# What the edit stored is whole: a crate documented again over its own pages stores them all.
+kiln_cargo edit-warm doc
+expect_eq "$docs" "$(events_of edit-warm hit | grep -c ':doc$' || true)" "after the edit and cargo clean --doc: every rustdoc run hits"
+same_docs "$E2E_TMP/edit-doc" target/doc "and the doc root is the edit's" --all
 
 # Doctests run (a test run is never replayed).
 kiln_cargo doctest test --doc -p greet
@@ -96,6 +100,7 @@ expect_eq 1 "$(events_of doctest not-cached | grep -c ":greet:doctest$" || true)
 
 # A doc root documented without kiln: kiln's merge would drop those crates, so runs there are
 # passed through (one warning with the fix), and the crate list keeps them.
+cargo clean --doc -q
 env -u RUSTDOC cargo doc -q
 echo "// an edit" >>crates/greet/src/lib.rs
 kiln_cargo foreign doc
