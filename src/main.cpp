@@ -1,4 +1,4 @@
-// kiln's entry point. One binary, three roles, chosen by how it is called:
+// kiln's entry point. One binary, several roles, chosen by how it is called:
 //   cargo-kiln kiln ARGS…        → the cargo subcommand (cli/cargo_subcommand.cpp)
 //   kiln /path/to/rustc ARGS…    → the RUSTC_WRAPPER (action/rustc_action.cpp)
 //   kiln build-script-run BIN …  → a build script's run, from its launcher (action/build_script_action.cpp)
