@@ -50,6 +50,18 @@ struct Engine {
   int wrapper_pid = static_cast<int>(::getpid());
   TimelineEntry unit;
   bool remote_hit = false;
+  StoreChain* chain = nullptr;  // the stores of this action, once made (for the unit's bytes)
+
+  // What this process moved to and from each remote so far (its counters are this action's).
+  std::vector<UnitStoreBytes> remote_bytes() const {
+    std::vector<UnitStoreBytes> out;
+    if (!chain || !chain->tiered()) return out;
+    for (size_t i = 0; i < chain->tiered()->remote_count(); ++i) {
+      const StoreEvent& c = chain->tiered()->counters(i);
+      if (c.bytes_down || c.bytes_up) out.push_back({c.store, c.bytes_down, c.bytes_up});
+    }
+    return out;
+  }
 
   void record(Outcome o, const std::string& reason = {}, double saved_ms = 0) {
     event.outcome = o;
@@ -69,8 +81,20 @@ struct Engine {
     unit.end_ms = start_unix_ms + static_cast<int64_t>(event.kiln_ms);
     unit.saved_ms = saved_ms;
     unit.pid = wrapper_pid;
+    unit.stores = remote_bytes();
     if (unit.package.empty()) unit.package = env_or("CARGO_PKG_NAME");
     append_timeline(cfg.dir, event.session, unit);
+  }
+
+  // A background store's uploads, as an amendment to its miss on the timeline.
+  void amend_uploads() {
+    if (event.session.empty()) return;
+    TimelineEntry a = unit;
+    a.outcome = "uploaded";
+    a.stores = remote_bytes();
+    if (a.stores.empty()) return;
+    a.pid = wrapper_pid;
+    append_timeline(cfg.dir, event.session, a);
   }
 
   [[noreturn]] void fail_open(const std::string& why) {
@@ -102,6 +126,7 @@ struct Engine {
 
     t_key = now_ms();
     StoreChain stores = make_store_chain(cfg);  // local store, then the remotes (if any)
+    chain = &stores;
     const SessionEnv& session = session_env();
     if (!session.prefetch_dir.empty() && stores.tiered()) {
       int max_ms = cfg.remote_timeout_ms;
@@ -251,7 +276,9 @@ struct Engine {
     if (pid == 0) {
       become_background_store();
       set_log_pid(wrapper_pid);
-      report(a, run_store(plan, stores.store(), &snapshot), true);
+      Result<RecordOutcome> rec = run_store(plan, stores.store(), &snapshot);
+      report(a, rec, true);
+      if (rec && rec->stored) amend_uploads();
       debug("background store of " + a.name + " took " + std::to_string(static_cast<int>(now_ms() - answered_ms)) +
             " ms");
       if (stores.tiered()) stores.tiered()->flush_stats();

@@ -195,7 +195,8 @@ std::string render_report(const ReportInput& in) {
     return u[a].start_ms < u[b].start_ms;
   });
   h += "<table id=\"units\"><thead><tr><th>crate</th><th>package</th><th>kind</th><th>outcome</th><th>reason</th>"
-       "<th>start (s)</th><th>time (ms)</th><th>saved (ms)</th><th>restored</th><th>key</th></tr></thead><tbody>\n";
+       "<th>start (s)</th><th>time (ms)</th><th>saved (ms)</th><th>restored</th><th>remote: fetched / uploaded</th>"
+       "<th>key</th></tr></thead><tbody>\n";
   for (size_t i : order) {
     const auto& e = u[i];
     double start = static_cast<double>(e.start_ms - t0) / 1000.0;
@@ -214,6 +215,15 @@ std::string render_report(const ReportInput& in) {
     cell(std::to_string(ms), std::to_string(ms), true);
     cell(fmt("%.0f", e.saved_ms), fmt("%.0f", e.saved_ms), true);
     cell(std::to_string(e.bytes), e.bytes ? bytes_text(e.bytes) : "", true);
+    uint64_t moved = 0;
+    std::string per_store;
+    for (const auto& st : e.stores) {
+      moved += st.fetched + st.uploaded;
+      per_store += std::string(per_store.empty() ? "" : "<br>") + "<span class=\"store\" data-store=\"" + esc(st.store) +
+                   "\" data-fetched=\"" + std::to_string(st.fetched) + "\" data-uploaded=\"" + std::to_string(st.uploaded) +
+                   "\">" + esc(st.store) + ": " + bytes_text(st.fetched) + " / " + bytes_text(st.uploaded) + "</span>";
+    }
+    cell(std::to_string(moved), per_store, true);
     cell(e.key, "<code>" + esc(e.key.substr(0, 12)) + "</code>");
     h += "</tr>\n";
   }

@@ -43,6 +43,12 @@ void append_timeline(const std::string& store_dir, const std::string& session, c
   nlohmann::json j = {{"crate", e.crate}, {"package", e.package}, {"label", e.label}, {"outcome", e.outcome},
                       {"reason", e.reason}, {"start", e.start_ms}, {"end", e.end_ms}, {"saved_ms", e.saved_ms},
                       {"bytes", e.bytes}, {"key", e.key}, {"pid", e.pid}};
+  if (!e.stores.empty()) {
+    nlohmann::json stores = nlohmann::json::array();
+    for (const auto& s : e.stores)
+      stores.push_back({{"store", s.store}, {"fetched", s.fetched}, {"uploaded", s.uploaded}});
+    j["stores"] = stores;
+  }
   std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   if (!append_record(path, line) && make_dirs(sessions_dir(store_dir))) (void)append_record(path, line);
 }
@@ -66,6 +72,22 @@ Result<std::vector<TimelineEntry>> read_timeline(const std::string& store_dir, c
     e.bytes = j.value("bytes", uint64_t{0});
     e.key = j.value("key", "");
     e.pid = j.value("pid", 0);
+    if (auto st = j.find("stores"); st != j.end() && st->is_array())
+      for (const auto& x : *st)
+        if (x.is_object())
+          e.stores.push_back({x.value("store", ""), x.value("fetched", uint64_t{0}), x.value("uploaded", uint64_t{0})});
+    if (e.outcome == "uploaded") {  // a background store's amendment: what its miss uploaded
+      for (auto it = out.rbegin(); it != out.rend(); ++it)
+        if (it->pid == e.pid && it->crate == e.crate && (it->outcome == "miss" || it->outcome == "unstored")) {
+          for (const auto& s : e.stores) {
+            auto m = std::find_if(it->stores.begin(), it->stores.end(), [&](const auto& x) { return x.store == s.store; });
+            if (m == it->stores.end()) it->stores.push_back(s);
+            else m->fetched += s.fetched, m->uploaded += s.uploaded;
+          }
+          break;
+        }
+      continue;
+    }
     if (e.outcome == "unstored") {  // a background store's amendment: its miss was not stored
       for (auto it = out.rbegin(); it != out.rend(); ++it)
         if (it->pid == e.pid && it->crate == e.crate && it->outcome == "miss") {

@@ -20,6 +20,11 @@ key=$(rcli --scan --pattern 'kiln:cas:*' | head -1)
 ttl=$(rcli ttl "$key")
 [ "$ttl" -gt 0 ] && [ "$ttl" -le 604800 ] || fail "TTL of $key is $ttl"
 ./target/debug/fixapp >"$work/a.out"
+# A's build report names what each unit uploaded to Redis (a background store's amendment).
+KILN_DIR="$work/store-a" "$KILN_BIN" report -o "$work/a-report.html" >/dev/null || fail "kiln report for A"
+up_units=$(grep -o 'data-store="redis://127.0.0.1:'"$redis_port"'/2" data-fetched="[0-9]*" data-uploaded="[1-9][0-9]*"' "$work/a-report.html" | wc -l)
+[ "$up_units" -ge "$a_misses" ] || fail "A's report: $up_units units with bytes uploaded to Redis, expected $a_misses"
+echo "A's report: $up_units units show their bytes uploaded to Redis"
 
 build_b_from_remote "$remote" "$a_misses"
 # The build index A left on the server let cargo kiln fetch everything beside cargo:
