@@ -175,7 +175,13 @@ class RustdocAction : public ActionKind {
     a.request.argv = {rustdoc_};
     a.request.argv.insert(a.request.argv.end(), run_args.begin(), run_args.end());
     a.request.cwd = cwd_;
+    // Declared inputs: the crate root's directory, the externs, the dependency dirs, and the
+    // doc root (its crates' pages are linked into the run's own root).
     a.request.inputs.push_back(dir_name(absolute_path(inv_.input, cwd_)));
+    for (const auto& e : inv_.externs)
+      if (size_t eq = e.find('='); eq != std::string::npos) a.request.inputs.push_back(absolute_path(e.substr(eq + 1), cwd_));
+    for (const auto& d : inv_.dependency_dirs) a.request.inputs.push_back(absolute_path(d, cwd_));
+    a.request.inputs.push_back(inv_.out_dir);
     a.request.writable_dirs = {tmp_};
     a.env_overrides = {"RUSTC_BOOTSTRAP=1"};
     a.buffer_output = true;
