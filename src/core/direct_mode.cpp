@@ -1,6 +1,8 @@
 // Direct mode: lookup, storing with the manifest, merging remote manifests (see direct_mode.h).
 #include "core/direct_mode.h"
 
+#include <algorithm>
+
 #include "key/file_digests.h"
 
 #include "util/log.h"
@@ -56,7 +58,15 @@ Result<std::optional<CacheHit>> lookup_entry(Store& store, const Digest& pre_key
     return Found{};
   }
   if ((*e)->meta.kind == EntryKind::PathBound) {
-    key = compute_path_bound_key(key, anchors);
+    // The redirect names the anchors its outputs contain ("" before kiln knew: all of them).
+    std::vector<std::string> only;
+    const std::string& names = (*e)->meta.payload;
+    for (size_t start = 0; start < names.size();) {
+      size_t comma = std::min(names.find(',', start), names.size());
+      if (comma > start) only.push_back(names.substr(start, comma - start));
+      start = comma + 1;
+    }
+    key = compute_path_bound_key(key, anchors, only);
     e = store.get_action(key);
     if (!e) return e.error();
     if (!*e) {
@@ -72,11 +82,15 @@ Result<std::optional<CacheHit>> lookup_entry(Store& store, const Digest& pre_key
 Result<RecordOutcome> store_result(Store& store, const Digest& pre_key, const Digest& full_key, ManifestSet manifest_set,
                                    ActionResult entry, const PathAnchors& anchors, RecordOutcome out) {
   if (out.path_bound) {
-    Digest bound = compute_path_bound_key(full_key, anchors);
+    std::vector<std::string> only = out.bound_to;
+    std::sort(only.begin(), only.end());
+    Digest bound = compute_path_bound_key(full_key, anchors, only);
     if (auto s = store.put_action(bound, entry); !s) return s.error();
     ActionResult redirect;
     redirect.meta = entry.meta;
     redirect.meta.kind = EntryKind::PathBound;
+    redirect.meta.payload.clear();
+    for (const auto& n : only) redirect.meta.payload += (redirect.meta.payload.empty() ? "" : ",") + n;
     if (auto s = store.put_action(full_key, redirect); !s) return s.error();
     out.keys = {full_key, bound};
   } else {

@@ -219,6 +219,12 @@ Result<RecordOutcome> store_pending_record(Store& store, PendingRecord p, const 
                                            bool scan_strict_end) {
   RecordOutcome& out = p.out;
   std::vector<std::string> scan = p.anchors.scan_dirs();
+  // Which anchors the outputs contain: a path-bound entry is keyed on those only (a registry
+  // crate's docs name its source dir, not the workspace's: another checkout finds them).
+  bool bound_by_env = out.path_bound;
+  std::vector<const Anchor*> unseen;
+  for (const auto& a : p.anchors.anchors())
+    if (a.name != "sysroot" && a.dir.size() >= 4) unseen.push_back(&a);
   for (const auto& path : p.outputs) {
     auto content = read_output(snapshot, path);
     if (!content && snapshot) {
@@ -232,9 +238,17 @@ Result<RecordOutcome> store_pending_record(Store& store, PendingRecord p, const 
     bool is_dep_info = path == p.dep_path;
     if (is_dep_info) {
       *content = p.anchors.portable_text(*content);
-    } else if (!out.path_bound && contains_any_dir(*content, scan, scan_strict_end)) {
+    } else if (!bound_by_env && !unseen.empty() && contains_any_dir(*content, scan, scan_strict_end)) {
+      for (auto it = unseen.begin(); it != unseen.end();) {
+        if (contains_any_dir(*content, {(*it)->dir}, scan_strict_end)) {
+          out.bound_to.push_back((*it)->name);
+          debug("path-bound output (" + (*it)->name + "): " + path);
+          it = unseen.erase(it);
+        } else {
+          ++it;
+        }
+      }
       out.path_bound = true;
-      debug("path-bound output: " + path);
     }
     Digest d = sha256(*content);
     if (auto s = store.put_blob(d, *content); !s) return s.error();

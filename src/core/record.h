@@ -26,6 +26,9 @@ struct RecordOutcome {
   std::string not_stored_reason;  // slug when not stored for a legitimate reason
   std::string detail;             // what exactly (a path, a program), for the log and a warning
   bool path_bound = false;
+  /// When path-bound by what the outputs contain: the names of the anchors found in them (the
+  /// entry is keyed on those alone); empty: on every anchor (decided from the environment).
+  std::vector<std::string> bound_to;
   uint64_t bytes = 0;  // sum of output sizes
   std::vector<Digest> keys;  // action entries written (result or redirect + path-bound, manifest)
 };

@@ -196,7 +196,19 @@ Digest compute_full_key(const Digest& pre_key, const SourceSet& sources) {
   return h.finish();
 }
 
-Digest compute_path_bound_key(const Digest& full_key, const PathAnchors& anchors) {
+Digest compute_path_bound_key(const Digest& full_key, const PathAnchors& anchors, const std::vector<std::string>& only) {
+  if (!only.empty()) {
+    Sha256 h;
+    h.field("kiln-path-bound-v2");
+    h.field(full_key.hex());
+    for (const auto& name : only) {
+      auto it = std::find_if(anchors.anchors().begin(), anchors.anchors().end(),
+                             [&](const Anchor& a) { return a.name == name; });
+      h.field(name);
+      h.field(it == anchors.anchors().end() ? std::string("\0absent", 7) : it->dir);
+    }
+    return h.finish();
+  }
   Sha256 h;
   h.field("kiln-path-bound-v1");
   h.field(full_key.hex());

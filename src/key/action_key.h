@@ -67,8 +67,11 @@ struct SourceSet {
 Digest compute_full_key(const Digest& pre_key, const SourceSet& sources);
 
 /// Key for an entry whose outputs embed machine paths: the full key plus this run's anchors
-/// (every anchor but the sysroot, whose path outputs are never scanned for).
-Digest compute_path_bound_key(const Digest& full_key, const PathAnchors& anchors);
+/// (every anchor but the sysroot, whose path outputs are never scanned for) — or, when
+/// `only` is given (not empty), just the anchors of those names, the ones the outputs were
+/// found to contain (an anchor of that name missing here counts as its own value).
+Digest compute_path_bound_key(const Digest& full_key, const PathAnchors& anchors,
+                              const std::vector<std::string>& only = {});
 
 /// Key under which the direct-mode manifest of a pre-key is stored.
 Digest compute_manifest_key(const Digest& pre_key);

@@ -107,8 +107,9 @@ log_events() {
 events_of() { log_events "$1" | awk -v o="$2" '$1 == o { print $2 }'; }
 count_hits() { events_of "$1" hit | wc -l; }
 count_misses() { events_of "$1" miss | wc -l; }
-# Not-cached invocations other than cargo's probes (`rustc -vV`, `rustc - --crate-name ___ --print …`).
-count_uncached() { events_of "$1" not-cached | { grep -v -e ':probe$' -e ':___:' || true; } | wc -l; }
+# Not-cached invocations other than cargo's probes (`rustc -vV`, `rustc - --crate-name ___ --print …`)
+# and doctest runs (`cargo test` runs rustdoc --test; kiln passes a test run through).
+count_uncached() { events_of "$1" not-cached | { grep -v -e ':probe$' -e ':___:' -e ':doctest$' || true; } | wc -l; }
 
 # kiln_stats_json: `kiln stats --json` for $KILN_DIR.
 kiln_stats_json() { "$KILN_BIN" stats --json; }

@@ -53,25 +53,44 @@ plain_doc() {
   cargo clean --doc -q
 }
 
-plain_doc "$E2E_TMP/plain-doc"
+# kiln first, in a fresh target dir: the crates' metadata is compiled through kiln too (cargo
+# does not rebuild it when RUSTC_WRAPPER changes), so a second checkout can share it.
 kiln_cargo cold doc
 docs=$(events_of cold miss | grep -c ':doc$' || true)
 [ "$docs" -ge 5 ] || { log_events cold >&2; fail "cold: $docs rustdoc misses, expected one per documented crate"; }
 pass "cold: $docs rustdoc runs missed and were stored"
 expect_eq 0 "$(events_of cold not-cached | grep -vc -e ':probe$' -e ':___:' || true)" "cold: nothing else passed through"
-same_docs "$E2E_TMP/plain-doc" target/doc "cold: every page is plain cargo doc's"
-cmp -s <(index_bytes "$E2E_TMP/plain-doc") <(index_bytes target/doc) || fail "cold: the search index describes what plain cargo's does"
-pass "cold: the search index has plain cargo doc's descriptions"
-for c in greet macros gen app; do [ -f "target/doc/$c/index.html" ] || fail "no pages for $c"; done
-grep -q 'href="../serde/' target/doc/greet/struct.Greeting.html || fail "greet's pages link to serde's"
-pass "greet's pages link to serde's (documented before it, in the doc root kiln showed rustdoc)"
 cp -r target/doc "$E2E_TMP/cold-doc"
+plain_doc "$E2E_TMP/plain-doc"
+same_docs "$E2E_TMP/plain-doc" "$E2E_TMP/cold-doc" "cold: every page is plain cargo doc's"
+cmp -s <(index_bytes "$E2E_TMP/plain-doc") <(index_bytes "$E2E_TMP/cold-doc") || fail "cold: the search index describes what plain cargo's does"
+pass "cold: the search index has plain cargo doc's descriptions"
+for c in greet macros gen app; do [ -f "$E2E_TMP/cold-doc/$c/index.html" ] || fail "no pages for $c"; done
+grep -q 'href="../serde/' "$E2E_TMP/cold-doc/greet/struct.Greeting.html" || fail "greet's pages link to serde's"
+pass "greet's pages link to serde's (documented before it, in the doc root kiln showed rustdoc)"
 
 cargo clean --doc -q
 kiln_cargo warm doc
 expect_eq "$docs" "$(events_of warm hit | grep -c ':doc$' || true)" "after cargo clean --doc: every rustdoc run hits"
 expect_eq 0 "$(count_misses warm)" "and nothing misses"
 same_docs "$E2E_TMP/cold-doc" target/doc "warm: the doc root is the cold build's" --all
+# With --open, cargo opens the docs when it ends, so each run merges the doc root itself
+# (coalesced: a run that ends during a merge leaves it to that one); the root is the same.
+cargo clean --doc -q
+BROWSER=true kiln_cargo open doc --open
+expect_eq "$docs" "$(events_of open hit | grep -c ':doc$' || true)" "cargo kiln doc --open: every rustdoc run hits"
+same_docs "$E2E_TMP/cold-doc" target/doc "and each run's merge leaves the cold build's doc root" --all
+
+# A second checkout at another path, sharing the store: every crate's docs hit but gen's,
+# whose source pages name its OUT_DIR (in this checkout's target dir). A registry crate's
+# source pages name its source dir, which both share: they are keyed on that alone.
+e2e_copy_fixture workspace "$E2E_TMP/elsewhere/ws2"
+cp crates/greet/src/lib.rs "$E2E_TMP/elsewhere/ws2/crates/greet/src/lib.rs"
+(cd "$E2E_TMP/elsewhere/ws2" && kiln_cargo moved doc)
+expect_eq "gen:gen:doc" "$(events_of moved miss | grep ':doc$' | tr '\n' ' ' | sed 's/ $//')" "a second checkout: only gen's docs miss (its pages name its OUT_DIR)"
+expect_eq "$((docs - 1))" "$(events_of moved hit | grep -c ':doc$' || true)" "and every other crate's docs hit, serde's among them"
+grep -q "/usr/share/cargo/registry/serde-" target/doc/src/serde/lib.rs.html || fail "serde's source page names its source dir"
+pass "serde's source page names its registry dir, which both checkouts share"
 
 # A changed doc comment: that crate's docs (and its metadata) change, and so do those of the
 # crates that read its metadata; the pages are what plain cargo doc writes after the same edit.

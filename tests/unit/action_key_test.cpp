@@ -467,6 +467,27 @@ TEST(FullKey, PathBoundAndManifestKeysAreDistinct) {
   EXPECT_NE(compute_manifest_key(pre), compute_manifest_key(full));
 }
 
+// A path-bound entry keyed on the anchors its outputs contain: another workspace with the same
+// package dir gets the same key; another package dir, or no such anchor, does not.
+TEST(FullKey, PathBoundOnTheAnchorsFound) {
+  Digest full = compute_full_key(sha256("a pre-key"), sample_sources());
+  PathAnchors a, b, c, d;
+  a.add({"ws", "/tmp/one", "."});
+  a.add({"pkg", "/usr/share/cargo/registry/serde-1.0.1", "/kiln/registry/serde-1.0.1"});
+  b.add({"ws", "/tmp/two", "."});
+  b.add({"pkg", "/usr/share/cargo/registry/serde-1.0.1", "/kiln/registry/serde-1.0.1"});
+  c.add({"ws", "/tmp/one", "."});
+  c.add({"pkg", "/home/u/.cargo/registry/src/x/serde-1.0.1", "/kiln/registry/serde-1.0.1"});
+  d.add({"ws", "/tmp/one", "."});
+  Digest on_pkg = compute_path_bound_key(full, a, {"pkg"});
+  EXPECT_EQ(compute_path_bound_key(full, b, {"pkg"}), on_pkg) << "the workspace's path is not in the outputs";
+  EXPECT_NE(compute_path_bound_key(full, c, {"pkg"}), on_pkg) << "another package dir";
+  EXPECT_NE(compute_path_bound_key(full, d, {"pkg"}), on_pkg) << "no package anchor";
+  EXPECT_NE(compute_path_bound_key(full, a), on_pkg) << "every anchor (an older entry, or bound by a variable)";
+  EXPECT_NE(compute_path_bound_key(full, a, {"pkg", "ws"}), on_pkg);
+  EXPECT_NE(compute_path_bound_key(full, a, {"pkg", "ws"}), compute_path_bound_key(full, b, {"pkg", "ws"}));
+}
+
 TEST(KeyBuilder, FieldsAreDelimited) {
   KeyBuilder a("d"), b("d"), c("other");
   a.add("ab", "c");
