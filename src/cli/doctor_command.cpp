@@ -48,6 +48,13 @@ int run_doctor_command() {
   if (cargo_kiln) r.ok("cargo-kiln on PATH: " + *cargo_kiln);
   else r.bad("cargo-kiln is not on PATH: `cargo kiln` will not be found", "cmake --install build, or put " + dir_name(self) + " on PATH");
   if (!kiln) r.note("kiln is not on PATH (this one is " + self + ")", "add " + dir_name(self) + " to PATH for `kiln stats` and friends");
+  // The rustdoc cargo kiln sets (action/rustdoc_action.h): beside kiln, else made in the store.
+  std::string shim = path_join(dir_name(self), "kiln-rustdoc");
+  if (path_exists(shim)) r.ok("kiln-rustdoc beside kiln: `cargo kiln doc` caches rustdoc runs");
+  else r.note("no kiln-rustdoc beside " + self + ": `cargo kiln doc` keeps one in the store dir instead",
+              "cmake --install build (it makes the symlink), or ln -s kiln " + shim);
+  if (std::string given = env_or("RUSTDOC"); !given.empty() && base_name(given) != "kiln-rustdoc")
+    r.note("RUSTDOC=" + given + " is set: `cargo kiln doc` runs it through kiln (KILN_RUSTDOC)", "nothing to do");
 
   // A wrapper kiln would replace.
   std::string wrapper = env_or("RUSTC_WRAPPER");

@@ -8,6 +8,7 @@ doctor() { local tag=$1; shift; local rc=0; env "$@" "$KILN_BIN" doctor >"$E2E_T
 
 expect_eq 0 "$(doctor ok)" "a working setup: exit 0"
 expect_file_contains "$E2E_TMP/ok.out" "kiln doctor: no problems" "and no problems"
+expect_file_contains "$E2E_TMP/ok.out" "kiln-rustdoc beside kiln" "kiln-rustdoc is found beside kiln (cargo kiln doc)"
 expect_file_contains "$E2E_TMP/ok.out" "ok    store $KILN_DIR: writable" "the store is checked"
 expect_file_contains "$E2E_TMP/ok.out" "ok    toolchain: rustc " "the toolchain is identified"
 expect_eq 0 "$(doctor sccache RUSTC_WRAPPER=/usr/bin/sccache)" "another RUSTC_WRAPPER is a note, not a problem"
