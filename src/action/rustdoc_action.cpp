@@ -22,6 +22,7 @@
 #include "rustc/toolchain.h"
 #include "rustdoc/doc_root.h"
 #include "rustdoc/rustdoc_invocation.h"
+#include "util/tar_archive.h"
 #include "util/digest.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -52,8 +53,58 @@ Status move_tree(const std::string& from, const std::string& to, std::vector<std
   return {};
 }
 
-// Pages a background store may hold open at once (the descriptor limit may be 1024).
-constexpr size_t kMaxBackgroundPages = 256;
+// The archive of a crate's pages, one output (a crate may have ten thousand pages: libc
+// has 10,800; as one blob they are one upload and one fetch, not ten thousand).
+std::string pages_archive(const std::string& out_dir, const std::string& crate) {
+  return doc_parts_root(out_dir) + "/.pages/" + crate + ".tar";
+}
+
+// Writes `pages` (absolute paths below `out_dir`, sorted) into a tar at `tar`: paths relative to
+// the doc root, mode 644, mtime 0. Errors: libarchive missing, a read or write failed.
+Status write_pages_archive(const std::string& tar, const std::string& out_dir, const std::vector<std::string>& pages) {
+  if (auto s = make_dirs(dir_name(tar)); !s) return s;
+  (void)::unlink(tar.c_str());
+  auto w = TarWriter::open(tar, /*gzip=*/false);
+  if (!w) return w.error();
+  for (const auto& p : pages)
+    if (auto s = (*w)->add_file_from(p.substr(out_dir.size() + 1), p, 0644, 0); !s) return s;
+  return (*w)->close();
+}
+
+// Writes every page of the archive `tar` below `out_dir`, each file atomically (temp file and
+// rename). Errors: a damaged archive, an entry that is not a plain relative path, a write.
+Status extract_pages_archive(const std::string& tar, const std::string& out_dir) {
+  std::string made;  // the last directory made (pages come sorted: most share it)
+  Status failed;
+  Status read = read_tar(tar, [&](const TarEntry& e, const std::function<std::string(size_t)>& more) {
+    if (e.type != 'f') return true;
+    if (e.path.empty() || e.path[0] == '/' || ("/" + e.path + "/").find("/../") != std::string::npos) {
+      failed = make_error("a page archive names " + e.path);
+      return false;
+    }
+    std::string path = out_dir + "/" + e.path, dir = dir_name(path);
+    if (dir != made) {
+      if (auto s = make_dirs(dir); !s) {
+        failed = s;
+        return false;
+      }
+      made = dir;
+    }
+    std::string data;
+    for (std::string chunk; !(chunk = more(1 << 20)).empty();) data += chunk;
+    if (static_cast<int64_t>(data.size()) != e.size) {
+      failed = make_error("a page archive is cut short at " + e.path);
+      return false;
+    }
+    if (auto s = write_file_atomic(path, data); !s) {
+      failed = s;
+      return false;
+    }
+    return true;
+  });
+  if (!read) return read;
+  return failed;
+}
 
 // "serde" for "libserde-0123abcd.rmeta" (an rlib, rmeta or proc-macro .so in a dependency
 // dir); "" for any other file name.
@@ -129,7 +180,7 @@ class RustdocAction : public ActionKind {
       if (an.name != "sysroot" && path_is_under(inv_.out_dir, an.dir)) under_anchor = true;
     if (!under_anchor) a.anchors.add({"doc", inv_.out_dir, ""});
 
-    KeyBuilder k("kiln-rustdoc-v1");
+    KeyBuilder k("kiln-rustdoc-v2");
     auto self = file_digest(rustdoc_, /*remember=*/true);
     if (!self) return self.error();
     k.add("rustdoc", self->hex());
@@ -191,9 +242,13 @@ class RustdocAction : public ActionKind {
     return a;
   }
 
-  // Pages are read by browsers, not by later actions: no digest notes (thousands of files).
+  // The cross-crate info and the pages' archive, then the pages from it.
   Status restore(Store& store, const ActionResult& entry, const PreparedAction& a) override {
-    return restore_outputs(store, entry, a.anchors, /*remember_digests=*/false);
+    if (auto s = restore_outputs(store, entry, a.anchors, /*remember_digests=*/false); !s) return s;
+    std::string tar = pages_archive(inv_.out_dir, inv_.crate_name);
+    Status pages = extract_pages_archive(tar, inv_.out_dir);
+    (void)::unlink(tar.c_str());
+    return pages;
   }
 
   void replay(const ActionResult& entry, const PreparedAction& a) override { replay_output(entry, a.anchors); }
@@ -304,16 +359,24 @@ class RustdocAction : public ActionKind {
     entry.stderr_raw = a.anchors.portable_text(result.stderr_data);
 
     PendingRecord pending;
-    pending.outputs = moved_;
+    // Stored: the cross-crate info, and the pages as one archive (finish() removes it: a
+    // background store reads it through its open descriptor).
+    std::vector<std::string> pages;
+    for (const auto& m : moved_)
+      if (m != parts_file) pages.push_back(m);
+    std::string tar = pages_archive(inv_.out_dir, inv_.crate_name);
+    if (auto s = write_pages_archive(tar, inv_.out_dir, pages); !s) {
+      (void)::unlink(tar.c_str());
+      return not_stored("store-failed", "cannot write the pages' archive: " + s.error().message);
+    }
+    pending.outputs = {parts_file, tar};
+    std::sort(pending.outputs.begin(), pending.outputs.end());
     pending.anchors = a.anchors;
     pending.pre_key = a.pre_key;
     pending.full_key = compute_full_key(a.pre_key, source_set);
     pending.manifest_set = std::move(manifest_set);
     pending.entry = std::move(entry);
-    // A background store holds every output open (core/output_snapshot.h): a crate with
-    // thousands of pages (libc: 10,800) is stored before cargo is answered instead.
-    bool background_ok = pending.outputs.size() <= kMaxBackgroundPages;
-    return plan_to_store(std::move(pending), background_ok);
+    return plan_to_store(std::move(pending), /*background_ok=*/true);
   }
 
   // After a hit or a successful miss: the root pages for this crate, then the shared files
@@ -321,6 +384,7 @@ class RustdocAction : public ActionKind {
   // error a plain rustdoc gives (see doc_root.h); so does a merge that fails.
   void finish(const PreparedAction& a, int exit_code) override {
     if (!tmp_.empty()) (void)remove_all(tmp_);
+    if (!inv_.crate_name.empty()) (void)::unlink(pages_archive(inv_.out_dir, inv_.crate_name).c_str());
     if (exit_code == 0) {
       Status s = write_root_pages(rustdoc_, inv_.page_args, inv_.crate_name, inv_.out_dir, cache_dir_, pages_key_);
       std::string roots = env_or(kDocRootsFileVar);

@@ -6,7 +6,7 @@
 // The action: pre-key = rustdoc's digest + the toolchain identity + the arguments (paths made
 // portable) + the variables rustc's key takes; full key = pre-key + what the run read, traced
 // (the crate's sources, the externs' and their dependencies' metadata, files named by flags).
-// Outputs: the crate's pages (`<crate>/…`, `src/<crate>/…`) and its cross-crate info
+// Outputs: the crate's pages (`<crate>/…`, `src/<crate>/…`: one tar archive, a blob) and its cross-crate info
 // (rustdoc/doc_root.h); the doc root's shared files are merged by kiln after every run, hit or
 // miss. stdout/stderr (rustdoc's JSON diagnostics for cargo) are replayed.
 // Passed through uncached, with the reason: doctests (`cargo test --doc` runs them; a test run
