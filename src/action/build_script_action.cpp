@@ -211,19 +211,9 @@ class BuildScriptAction : public ActionKind {
     auto& [source_set, manifest_set] = *sets;
     Digest full_key = compute_full_key(a.pre_key, source_set);
 
-    ActionResult entry;
-    entry.meta.kind = EntryKind::Result;
-    entry.meta.crate_name = "build_script_build";
-    entry.meta.crate_type = "build-script-run";
-    std::string pn = env_or("CARGO_PKG_NAME");
-    if (!pn.empty()) entry.meta.package = pn + " " + env_or("CARGO_PKG_VERSION");
-    entry.meta.local_only = !path_is_under(manifest_dir, env_or("CARGO_HOME", "/nonexistent")) &&
-                                  !path_exists(manifest_dir + "/.cargo-checksum.json");
-    entry.meta.compile_ms = run_ms;
-    entry.meta.created_unix = static_cast<int64_t>(std::time(nullptr));
-    entry.exit_code = result.exit_code;
-    entry.stdout_raw = a.anchors.portable_text(result.stdout_data);
-    entry.stderr_raw = a.anchors.portable_text(result.stderr_data);
+    bool member = !path_is_under(manifest_dir, env_or("CARGO_HOME", "/nonexistent")) &&
+                  !path_exists(manifest_dir + "/.cargo-checksum.json");
+    ActionResult entry = result_entry("build_script_build", "build-script-run", member, run_ms, result, a.anchors);
 
     PendingRecord pending;
     pending.out = std::move(out);

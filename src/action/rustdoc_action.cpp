@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 #include <cstdlib>
 #include <ctime>
 #include <set>
@@ -345,18 +344,8 @@ class RustdocAction : public ActionKind {
     if (!sets) return not_stored("source-changed", sets.error().message);
     auto& [source_set, manifest_set] = *sets;
 
-    ActionResult entry;
-    entry.meta.kind = EntryKind::Result;
-    entry.meta.crate_name = inv_.crate_name;
-    entry.meta.crate_type = "doc";
-    std::string pn = env_or("CARGO_PKG_NAME");
-    if (!pn.empty()) entry.meta.package = pn + " " + env_or("CARGO_PKG_VERSION");
-    entry.meta.local_only = !inv_.input.empty() && inv_.input[0] != '/';
-    entry.meta.compile_ms = run_ms;
-    entry.meta.created_unix = static_cast<int64_t>(std::time(nullptr));
-    entry.exit_code = result.exit_code;
-    entry.stdout_raw = a.anchors.portable_text(result.stdout_data);
-    entry.stderr_raw = a.anchors.portable_text(result.stderr_data);
+    ActionResult entry = result_entry(inv_.crate_name, "doc", !inv_.input.empty() && inv_.input[0] != '/', run_ms,
+                                      result, a.anchors);
 
     PendingRecord pending;
     // Stored: the cross-crate info, and the pages as one archive (finish() removes it: a

@@ -94,6 +94,24 @@ std::vector<std::string> compilation_outputs(const RustcInvocation& inv, int64_t
 
 using Checked = std::variant<RecordOutcome, PendingRecord>;
 
+ActionResult result_entry(const std::string& crate_name, const std::string& crate_type, bool local_only,
+                          int64_t run_ms, const ProcessResult& result, const PathAnchors& anchors) {
+  ActionResult entry;
+  entry.meta.kind = EntryKind::Result;
+  entry.meta.crate_name = crate_name;
+  entry.meta.crate_type = crate_type;
+  const char* pn = std::getenv("CARGO_PKG_NAME");
+  const char* pv = std::getenv("CARGO_PKG_VERSION");
+  if (pn) entry.meta.package = std::string(pn) + " " + (pv ? pv : "");
+  entry.meta.local_only = local_only;
+  entry.meta.compile_ms = run_ms;
+  entry.meta.created_unix = static_cast<int64_t>(std::time(nullptr));
+  entry.exit_code = result.exit_code;
+  entry.stdout_raw = anchors.portable_text(result.stdout_data);
+  entry.stderr_raw = anchors.portable_text(result.stderr_data);
+  return entry;
+}
+
 Result<std::variant<RecordOutcome, PendingRecord>> check_compilation(const RustcInvocation& inv,
                                                                      const PathAnchors& anchors, const Digest& pre_key,
                                                                      const ProcessResult& result, int64_t start_ns,
@@ -188,20 +206,8 @@ Result<std::variant<RecordOutcome, PendingRecord>> check_compilation(const Rustc
         debug("path-bound: a proc-macro read " + n + ", which holds a machine path");
       }
 
-  ActionResult entry;
-  entry.meta.kind = EntryKind::Result;
-  entry.meta.crate_name = inv.crate_name;
-  entry.meta.crate_type = inv.crate_type_label();
-  const char* pn = std::getenv("CARGO_PKG_NAME");
-  const char* pv = std::getenv("CARGO_PKG_VERSION");
-  if (pn) entry.meta.package = std::string(pn) + " " + (pv ? pv : "");
-  entry.meta.local_only = !inv.input.empty() && inv.input[0] != '/';
-  entry.meta.compile_ms = compile_ms;
-  entry.meta.created_unix = static_cast<int64_t>(std::time(nullptr));
-
-  entry.exit_code = result.exit_code;
-  entry.stdout_raw = anchors.portable_text(result.stdout_data);
-  entry.stderr_raw = anchors.portable_text(result.stderr_data);
+  ActionResult entry = result_entry(inv.crate_name, inv.crate_type_label(), !inv.input.empty() && inv.input[0] != '/',
+                                    compile_ms, result, anchors);
 
   PendingRecord p;
   p.out = std::move(out);
@@ -218,13 +224,10 @@ Result<std::variant<RecordOutcome, PendingRecord>> check_compilation(const Rustc
 Result<RecordOutcome> store_pending_record(Store& store, PendingRecord p, const OutputSnapshot* snapshot,
                                            bool scan_strict_end) {
   RecordOutcome& out = p.out;
-  std::vector<std::string> scan = p.anchors.scan_dirs();
   // Which anchors the outputs contain: a path-bound entry is keyed on those only (a registry
-  // crate's docs name its source dir, not the workspace's: another checkout finds them).
-  bool bound_by_env = out.path_bound;
-  std::vector<const Anchor*> unseen;
-  for (const auto& a : p.anchors.anchors())
-    if (a.name != "sysroot" && a.dir.size() >= 4) unseen.push_back(&a);
+  // crate's docs name its source dir, not the workspace's: another checkout finds them). One
+  // already bound by its environment is keyed on every anchor: nothing to look for.
+  std::vector<Anchor> unseen = out.path_bound ? std::vector<Anchor>{} : p.anchors.scan_anchors();
   for (const auto& path : p.outputs) {
     auto content = read_output(snapshot, path);
     if (!content && snapshot) {
@@ -238,17 +241,17 @@ Result<RecordOutcome> store_pending_record(Store& store, PendingRecord p, const 
     bool is_dep_info = path == p.dep_path;
     if (is_dep_info) {
       *content = p.anchors.portable_text(*content);
-    } else if (!bound_by_env && !unseen.empty() && contains_any_dir(*content, scan, scan_strict_end)) {
+    } else {
       for (auto it = unseen.begin(); it != unseen.end();) {
-        if (contains_any_dir(*content, {(*it)->dir}, scan_strict_end)) {
-          out.bound_to.push_back((*it)->name);
-          debug("path-bound output (" + (*it)->name + "): " + path);
-          it = unseen.erase(it);
-        } else {
+        if (!contains_any_dir(*content, {it->dir}, scan_strict_end)) {
           ++it;
+          continue;
         }
+        out.path_bound = true;
+        out.bound_to.push_back(it->name);
+        debug("path-bound output (" + it->name + "): " + path);
+        it = unseen.erase(it);
       }
-      out.path_bound = true;
     }
     Digest d = sha256(*content);
     if (auto s = store.put_blob(d, *content); !s) return s.error();

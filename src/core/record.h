@@ -45,6 +45,13 @@ struct PendingRecord {
   ActionResult entry;  // meta, exit code, stdout/stderr; output_files filled when stored
 };
 
+/// The entry of a finished action (kind Result, outputs still to add): `crate_name` and
+/// `crate_type` for stats, the package from CARGO_PKG_NAME / CARGO_PKG_VERSION, whether it is
+/// a workspace member's (`local_only`), the run's time (ms), exit code, and stdout/stderr
+/// with this run's anchors made portable.
+ActionResult result_entry(const std::string& crate_name, const std::string& crate_type, bool local_only,
+                          int64_t run_ms, const ProcessResult& result, const PathAnchors& anchors);
+
 /// Records a finished compilation, in two halves:
 ///   check_compilation — at once, while cargo waits: reads the dep-info, classifies the trace
 ///     (`trace`: what the run's tracer recorded; nullptr: not traced, only dep-info's inputs

@@ -143,10 +143,16 @@ std::vector<std::string> PathAnchors::remap_args() const {
   return out;
 }
 
+std::vector<Anchor> PathAnchors::scan_anchors() const {
+  std::vector<Anchor> out;
+  for (const auto& a : anchors_)
+    if (a.name != "sysroot" && a.dir.size() >= 4) out.push_back(a);
+  return out;
+}
+
 std::vector<std::string> PathAnchors::scan_dirs() const {
   std::vector<std::string> out;
-  for (const auto& a : anchors_)
-    if (a.name != "sysroot" && a.dir.size() >= 4) out.push_back(a.dir);
+  for (const auto& a : scan_anchors()) out.push_back(a.dir);
   return out;
 }
 

@@ -53,8 +53,11 @@ class PathAnchors {
   /// order (least specific first), plus nothing else.
   std::vector<std::string> remap_args() const;
 
-  /// Absolute directories whose presence in an output makes it path-bound (anchors that are
-  /// not the filesystem root, shorter than 4 characters excluded).
+  /// The anchors whose directory in an output makes it path-bound (the sysroot and
+  /// directories shorter than 4 characters, such as the filesystem root, excluded).
+  std::vector<Anchor> scan_anchors() const;
+
+  /// Their absolute directories.
   std::vector<std::string> scan_dirs() const;
 
   const std::vector<Anchor>& anchors() const { return anchors_; }
