@@ -43,19 +43,30 @@ struct DocRootLock {
   DocRootLock& operator=(const DocRootLock&) = delete;
 };
 
-// This process's environment with RUSTC_BOOTSTRAP=1 (rustdoc's merge flags are unstable).
-std::vector<std::string> bootstrap_env() {
+// This process's environment without RUSTC_BOOTSTRAP.
+std::vector<std::string> env_without_bootstrap() {
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e)
     if (std::strncmp(*e, "RUSTC_BOOTSTRAP=", 16) != 0) env.emplace_back(*e);
+  return env;
+}
+
+// The same with RUSTC_BOOTSTRAP=1 (rustdoc's merge flags are unstable).
+std::vector<std::string> bootstrap_env() {
+  std::vector<std::string> env = env_without_bootstrap();
   env.emplace_back("RUSTC_BOOTSTRAP=1");
   return env;
 }
 
+// The first `n` lines of `text` (all of it when it has fewer).
 std::string first_lines(const std::string& text, size_t n) {
-  size_t pos = 0;
-  for (size_t i = 0; i < n && pos != std::string::npos; ++i) pos = text.find('\n', pos == 0 ? 0 : pos + 1);
-  return pos == std::string::npos ? text : text.substr(0, pos);
+  size_t end = 0;
+  for (size_t i = 0; i < n; ++i) {
+    end = text.find('\n', end);
+    if (end == std::string::npos) return text;
+    if (i + 1 < n) ++end;
+  }
+  return text.substr(0, end);
 }
 
 }  // namespace
@@ -173,9 +184,7 @@ Status write_root_pages(const std::string& rustdoc, const std::vector<std::strin
     std::vector<std::string> argv = {rustdoc, "--crate-type", "lib", "--crate-name", kRootPagePlaceholder,
                                      work + "/empty.rs", "-o", work + "/out"};
     argv.insert(argv.end(), page_args.begin(), page_args.end());
-    std::vector<std::string> env;
-    for (char** e = environ; e && *e; ++e)
-      if (std::strncmp(*e, "RUSTC_BOOTSTRAP=", 16) != 0) env.emplace_back(*e);
+    std::vector<std::string> env = env_without_bootstrap();
     auto r = run_process(argv, {}, &env);
     if (!r || r->exit_code != 0) {
       (void)remove_all(work);
