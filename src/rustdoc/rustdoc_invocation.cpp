@@ -1,7 +1,8 @@
 // The rustdoc invocation model (see rustdoc_invocation.h).
 #include "rustdoc/rustdoc_invocation.h"
 
-#include <set>
+#include <initializer_list>
+#include <map>
 
 #include "rustc/argfile.h"
 #include "util/fs.h"
@@ -9,65 +10,63 @@
 namespace kiln {
 namespace {
 
-// Flags taking a value that kiln keys as given (their files, if any, are read by rustdoc and
-// so traced): they change only the pages of the crate being documented.
-const std::set<std::string>& crate_value_flags() {
-  static const std::set<std::string> f = {
-      "--crate-name", "--crate-type", "-L", "--library-path", "--cfg", "--check-cfg", "--extern",
-      "--extern-html-root-url", "-C", "--codegen", "--target", "--sysroot", "--crate-version", "--edition",
-      "--color", "--error-format", "--diagnostic-width", "--json", "-A", "--allow", "-W", "--warn", "-D", "--deny",
-      "-F", "--forbid", "--force-warn", "--cap-lints", "--remap-path-prefix", "--with-examples", "--playground-url"};
+// What a flag is to kiln, and whether it takes a value (so that parsing steps over it).
+enum class Role {
+  Crate,        // keyed as given (files it names are read by rustdoc, so traced): the crate's pages only
+  Page,         // also shapes the doc root's own pages (help.html, settings.html)
+  Unsupported,  // an effect on the doc root kiln does not model, or no documentation run
+  Doctest,      // a doctest run (`cargo test --doc`)
+};
+struct FlagDef {
+  Role role;
+  bool value;
+};
+
+const std::map<std::string, FlagDef>& flags() {
+  static const std::map<std::string, FlagDef> f = [] {
+    std::map<std::string, FlagDef> m;
+    auto add = [&](Role r, bool value, std::initializer_list<const char*> names) {
+      for (const char* n : names) m[n] = {r, value};
+    };
+    add(Role::Crate, true,
+        {"--crate-name", "--crate-type", "-L", "--library-path", "--cfg", "--check-cfg", "--extern",
+         "--extern-html-root-url", "-C", "--codegen", "--target", "--sysroot", "--crate-version", "--edition", "--color",
+         "--error-format", "--diagnostic-width", "--json", "-A", "--allow", "-W", "--warn", "-D", "--deny", "-F",
+         "--forbid", "--force-warn", "--cap-lints", "--remap-path-prefix", "--with-examples", "--playground-url",
+         "-w", "--output-format", "-o", "--out-dir", "--output"});
+    add(Role::Crate, false,
+        {"--document-private-items", "--document-hidden-items", "--extern-html-root-takes-precedence", "-v",
+         "--verbose", "--sort-modules-by-appearance", "--show-type-layout", "--generate-link-to-definition",
+         "--html-no-source", "--generate-macro-expansion"});
+    add(Role::Page, true,
+        {"--html-in-header", "--html-before-content", "--html-after-content", "--default-theme", "--default-setting"});
+    add(Role::Unsupported, true,
+        {"--emit", "--merge", "--parts-out-dir", "--include-parts-dir", "--resource-suffix", "--static-root-path",
+         "--theme", "--check-theme", "-e", "--extend-css", "--index-page", "--markdown-css",
+         "--markdown-before-content", "--markdown-after-content", "--markdown-playground-url",
+         "--scrape-examples-output-path", "--scrape-examples-target-crate", "--persist-doctests", "-r",
+         "--input-format", "--plugin-path", "--plugins", "--passes", "-Z"});
+    add(Role::Unsupported, false,
+        {"--enable-index-page", "--markdown-no-toc", "--scrape-tests", "--show-coverage", "--check",
+         "--generate-redirect-map", "--disable-minification", "--no-defaults"});
+    add(Role::Doctest, true,
+        {"--test-args", "--test-run-directory", "--test-runtool", "--test-runtool-arg", "--test-builder",
+         "--test-builder-wrapper", "--merge-doctests", "--doctest-build-arg"});
+    add(Role::Doctest, false, {"--test", "--no-run", "--no-capture", "--display-doctest-warnings"});
+    return m;
+  }();
   return f;
 }
 
-// Flags taking a value that also shape the doc root's own pages (help.html, settings.html).
-const std::set<std::string>& page_value_flags() {
-  static const std::set<std::string> f = {"--html-in-header", "--html-before-content", "--html-after-content",
-                                          "--default-theme", "--default-setting"};
-  return f;
+// The flag's definition; nullptr for a flag kiln does not know.
+const FlagDef* flag_def(const std::string& flag) {
+  auto it = flags().find(flag);
+  return it == flags().end() ? nullptr : &it->second;
 }
 
-const std::set<std::string>& plain_flags() {
-  static const std::set<std::string> f = {"--document-private-items", "--document-hidden-items",
-                                          "--extern-html-root-takes-precedence", "-v", "--verbose",
-                                          "--sort-modules-by-appearance", "--show-type-layout",
-                                          "--generate-link-to-definition", "--html-no-source",
-                                          "--generate-macro-expansion"};
-  return f;
-}
-
-// Flags whose effect on the doc root kiln does not model, or that are no documentation run.
-const std::set<std::string>& unsupported_flags() {
-  static const std::set<std::string> f = {
-      "--emit", "--merge", "--parts-out-dir", "--include-parts-dir", "--resource-suffix", "--static-root-path",
-      "--theme", "--check-theme", "-e", "--extend-css", "--index-page", "--enable-index-page", "--markdown-css",
-      "--markdown-before-content", "--markdown-after-content", "--markdown-playground-url", "--markdown-no-toc",
-      "--scrape-examples-output-path", "--scrape-examples-target-crate", "--scrape-tests", "--persist-doctests",
-      "--show-coverage", "--check", "--generate-redirect-map", "--disable-minification", "-r", "--input-format",
-      "--plugin-path", "--plugins", "--passes", "--no-defaults", "-Z"};
-  return f;
-}
-
-// Flags of a doctest run (`cargo test --doc`).
-const std::set<std::string>& doctest_flags() {
-  static const std::set<std::string> f = {"--test", "--test-args", "--test-run-directory", "--test-runtool",
-                                          "--test-runtool-arg", "--test-builder", "--test-builder-wrapper",
-                                          "--no-run", "--merge-doctests", "--no-capture", "--display-doctest-warnings",
-                                          "--doctest-build-arg"};
-  return f;
-}
-
-// Which of the unsupported/doctest flags take a value (so that parsing can step over it).
 bool takes_value(const std::string& flag) {
-  static const std::set<std::string> f = {
-      "--emit", "--merge", "--parts-out-dir", "--include-parts-dir", "--resource-suffix", "--static-root-path",
-      "--theme", "--check-theme", "-e", "--extend-css", "--index-page", "--markdown-css", "--markdown-before-content",
-      "--markdown-after-content", "--markdown-playground-url", "--scrape-examples-output-path",
-      "--scrape-examples-target-crate", "--persist-doctests", "-r", "--input-format", "--plugin-path", "--plugins",
-      "--passes", "-Z", "--test-args", "--test-run-directory", "--test-runtool", "--test-runtool-arg",
-      "--test-builder", "--test-builder-wrapper", "--merge-doctests", "--doctest-build-arg", "-w", "--output-format",
-      "-o", "--out-dir", "--output"};
-  return f.count(flag) || crate_value_flags().count(flag) || page_value_flags().count(flag);
+  const FlagDef* d = flag_def(flag);
+  return d && d->value;
 }
 
 // Splits "--flag=value" and "-Xvalue" (short flags with a value glued on).
@@ -114,13 +113,14 @@ Result<RustdocInvocation> parse_rustdoc_invocation(const std::vector<std::string
       continue;
     }
     if (flag.size() > 1 && flag[0] == '-') {
-      if (plain_flags().count(flag) && !joined) continue;
-      if (doctest_flags().count(flag)) {
+      const FlagDef* def = flag_def(flag);
+      if (def && def->role == Role::Crate && !def->value && !joined) continue;
+      if (def && def->role == Role::Doctest) {
         mark("doctest", "a doctest run (" + flag + ")");
-        if (!joined && takes_value(flag)) ++i;
+        if (!joined && def->value) ++i;
         continue;
       }
-      if (!takes_value(flag)) {
+      if (!def || !def->value) {
         mark("unsupported-argument", arg);
         continue;
       }
@@ -132,7 +132,7 @@ Result<RustdocInvocation> parse_rustdoc_invocation(const std::vector<std::string
         value = args[++i];
         value_index = i;
       }
-      if (unsupported_flags().count(flag)) {
+      if (def->role == Role::Unsupported) {
         mark("unsupported-argument", flag);
       } else if (flag == "-w" || flag == "--output-format") {
         if (value != "html") mark("rustdoc-output-format", flag + " " + value);
@@ -150,7 +150,7 @@ Result<RustdocInvocation> parse_rustdoc_invocation(const std::vector<std::string
       } else if (flag == "-L" || flag == "--library-path") {
         if (value.rfind("dependency=", 0) == 0) inv.dependency_dirs.push_back(value.substr(11));
         else if (value.find('=') == std::string::npos) inv.dependency_dirs.push_back(value);
-      } else if (page_value_flags().count(flag)) {
+      } else if (def->role == Role::Page) {
         inv.page_args.push_back(flag);
         inv.page_args.push_back(value);
       }
