@@ -17,6 +17,7 @@
 #include "store/remote/oci_store.h"
 #include "store/remote/redis_store.h"
 #include "store/remote/remote_url.h"
+#include "store/store_factory.h"
 #include "config/config.h"
 #include "core/background_store.h"
 #include "store/local/eviction.h"
@@ -39,19 +40,19 @@ int prune_remote(const Config& cfg, const std::string& text, int64_t older_than_
     std::fprintf(stderr, "kiln: error: %s\n", url.error().message.c_str());
     return 2;
   }
-  if (url->scheme == "oci") {
-    OciOptions options;
-    options.timeout_ms = cfg.remote_timeout_ms;
-    options.username = cfg.remote_username;
-    options.password = cfg.remote_password;
-    options.ca_bundle = cfg.remote_ca_bundle;
-    options.auth_cache_dir = cfg.dir + "/remote-auth";
-    auto oci = OciStore::create(*url, options);
-    if (!oci) {
-      std::fprintf(stderr, "kiln: error: %s\n", oci.error().message.c_str());
-      return 2;
-    }
-    auto r = (*oci)->prune(older_than_s);
+  if (url->scheme != "redis" && url->scheme != "oci") {
+    std::fprintf(stderr, "kiln: error: pruning %s is not supported (redis:// and oci:// are); use the server's own tools\n",
+                 url->name().c_str());
+    return 2;
+  }
+  // The store as builds make it (store_factory.h): the same credentials, CA bundle, token cache.
+  auto made = make_remote_store(*url, cfg.remote_timeout_ms, &cfg);
+  if (!made) {
+    std::fprintf(stderr, "kiln: error: %s\n", made.error().message.c_str());
+    return 2;
+  }
+  if (auto* oci = dynamic_cast<OciStore*>(made->get())) {
+    auto r = oci->prune(older_than_s);
     if (!r) {
       std::fprintf(stderr, "kiln: error: %s\n", r.error().message.c_str());
       return 1;
@@ -61,17 +62,12 @@ int prune_remote(const Config& cfg, const std::string& text, int64_t older_than_
                 static_cast<unsigned long long>(r->kept));
     return 0;
   }
-  if (url->scheme != "redis") {
-    std::fprintf(stderr, "kiln: error: pruning %s is not supported (redis:// and oci:// are); use the server's own tools\n",
-                 url->name().c_str());
-    return 2;
-  }
-  auto store = RedisStore::create(*url, cfg.remote_timeout_ms, cfg.remote_compression != "off");
+  auto* store = dynamic_cast<RedisStore*>(made->get());
   if (!store) {
-    std::fprintf(stderr, "kiln: error: %s\n", store.error().message.c_str());
+    std::fprintf(stderr, "kiln: error: %s is not a Redis store\n", url->name().c_str());
     return 2;
   }
-  auto r = (*store)->prune(older_than_s);
+  auto r = store->prune(older_than_s);
   if (!r) {
     std::fprintf(stderr, "kiln: error: %s\n", r.error().message.c_str());
     return 1;
