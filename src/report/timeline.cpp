@@ -76,25 +76,27 @@ Result<std::vector<TimelineEntry>> read_timeline(const std::string& store_dir, c
       for (const auto& x : *st)
         if (x.is_object())
           e.stores.push_back({x.value("store", ""), x.value("fetched", uint64_t{0}), x.value("uploaded", uint64_t{0})});
-    if (e.outcome == "uploaded") {  // a background store's amendment: what its miss uploaded
+    // A background store's amendments, to the latest miss of the same wrapper and crate.
+    auto amended = [&](bool unstored_too) -> TimelineEntry* {
       for (auto it = out.rbegin(); it != out.rend(); ++it)
-        if (it->pid == e.pid && it->crate == e.crate && (it->outcome == "miss" || it->outcome == "unstored")) {
-          for (const auto& s : e.stores) {
-            auto m = std::find_if(it->stores.begin(), it->stores.end(), [&](const auto& x) { return x.store == s.store; });
-            if (m == it->stores.end()) it->stores.push_back(s);
-            else m->fetched += s.fetched, m->uploaded += s.uploaded;
-          }
-          break;
+        if (it->pid == e.pid && it->crate == e.crate && (it->outcome == "miss" || (unstored_too && it->outcome == "unstored")))
+          return &*it;
+      return nullptr;
+    };
+    if (e.outcome == "uploaded") {  // what its miss uploaded
+      if (TimelineEntry* m = amended(true))
+        for (const auto& s : e.stores) {
+          auto same = std::find_if(m->stores.begin(), m->stores.end(), [&](const auto& x) { return x.store == s.store; });
+          if (same == m->stores.end()) m->stores.push_back(s);
+          else same->fetched += s.fetched, same->uploaded += s.uploaded;
         }
       continue;
     }
-    if (e.outcome == "unstored") {  // a background store's amendment: its miss was not stored
-      for (auto it = out.rbegin(); it != out.rend(); ++it)
-        if (it->pid == e.pid && it->crate == e.crate && it->outcome == "miss") {
-          it->outcome = "unstored";
-          it->reason = e.reason;
-          break;
-        }
+    if (e.outcome == "unstored") {  // its miss was not stored
+      if (TimelineEntry* m = amended(false)) {
+        m->outcome = "unstored";
+        m->reason = e.reason;
+      }
       continue;
     }
     out.push_back(std::move(e));
