@@ -91,6 +91,11 @@ expect_eq "gen:gen:doc" "$(events_of moved miss | grep ':doc$' | tr '\n' ' ' | s
 expect_eq "$((docs - 1))" "$(events_of moved hit | grep -c ':doc$' || true)" "and every other crate's docs hit, serde's among them"
 grep -q "/usr/share/cargo/registry/serde-" target/doc/src/serde/lib.rs.html || fail "serde's source page names its source dir"
 pass "serde's source page names its registry dir, which both checkouts share"
+# What the second checkout got from the store is what plain cargo doc writes there.
+ws2="$E2E_TMP/elsewhere/ws2"
+cp -r "$ws2/target/doc" "$E2E_TMP/moved-doc"
+(cd "$ws2" && plain_doc "$E2E_TMP/plain-moved-doc")
+same_docs "$E2E_TMP/plain-moved-doc" "$E2E_TMP/moved-doc" "a second checkout: the pages are plain cargo doc's there"
 
 # A changed doc comment: that crate's docs (and its metadata) change, and so do those of the
 # crates that read its metadata; the pages are what plain cargo doc writes after the same edit.
