@@ -312,7 +312,8 @@ int run_cargo(const std::vector<std::string>& cargo_args, const std::string& rep
         try {  // cargo has finished: nothing here may change how the build ended
           StoreChain stores = make_store_chain(pre_cfg);
           bool pack_workspace = parse_upload_policy(pre_cfg.upload) == UploadPolicy::All;
-          if (auto st = put_index(stores.store(), stores.local(), *index_key, keys, pack_workspace); !st)
+          WireNames prior = prefetch ? prefetch->pack_names() : WireNames{};
+          if (auto st = put_index(stores.store(), stores.local(), *index_key, keys, pack_workspace, prior); !st)
             debug("build index: " + st.error().message);
         } catch (const std::exception& e) {
           debug(std::string("build index not stored: ") + e.what());

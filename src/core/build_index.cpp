@@ -60,7 +60,7 @@ std::vector<Digest> read_used_keys(const std::string& path) {
 }
 
 Status put_index(Store& store, Store& local, const Digest& index_key, const std::vector<Digest>& keys,
-                 bool pack_local_onlys) {
+                 bool pack_local_onlys, const WireNames& prior_names) {
   nlohmann::json j;
   j["version"] = 1;
   j["keys"] = nlohmann::json::array();
@@ -70,7 +70,9 @@ Status put_index(Store& store, Store& local, const Digest& index_key, const std:
   entry.meta.crate_name = "(build index)";
   entry.meta.created_unix = static_cast<int64_t>(::time(nullptr));
   entry.meta.payload = j.dump();
-  if (auto pack = encode_index_pack(collect_index_pack(local, keys, pack_local_onlys))) {
+  WireNames names = store.known_wire_names();
+  for (const auto& n : prior_names) names.insert(n);  // what this machine saw itself wins
+  if (auto pack = encode_index_pack(collect_index_pack(local, keys, pack_local_onlys, names))) {
     Digest d = sha256(*pack);
     if (auto st = store.put_blob(d, *pack); st)
       entry.output_files.push_back(OutputFile{kIndexPackPath, d, static_cast<int64_t>(pack->size()), false});

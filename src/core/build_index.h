@@ -51,9 +51,11 @@ inline constexpr const char* kIndexPackPath = "index.pack";
 
 /// Stores in `store` an index entry listing `keys` under `index_key`, after its pack: the
 /// entries and small blobs `local` has for those keys (workspace members' only with
-/// `pack_local_onlys`, so that upload = dependencies keeps them off the servers).
+/// `pack_local_onlys`, so that upload = dependencies keeps them off the servers), and the
+/// names the remote blobs of its larger output files have (`store.known_wire_names()`, then
+/// `prior_names`: those the last index's pack gave, for blobs this machine never uploaded).
 /// Errors: the store's (a pack that cannot be made is left out).
 Status put_index(Store& store, Store& local, const Digest& index_key, const std::vector<Digest>& keys,
-                 bool pack_local_onlys);
+                 bool pack_local_onlys, const WireNames& prior_names = {});
 
 }  // namespace kiln

@@ -8,7 +8,8 @@ namespace kiln {
 
 using namespace protowire;
 
-IndexPack collect_index_pack(Store& local, const std::vector<Digest>& keys, bool include_local_onlys) {
+IndexPack collect_index_pack(Store& local, const std::vector<Digest>& keys, bool include_local_onlys,
+                             const WireNames& names) {
   IndexPack pack;
   size_t blob_bytes = 0;
   for (const auto& key : keys) {
@@ -26,6 +27,11 @@ IndexPack collect_index_pack(Store& local, const std::vector<Digest>& keys, bool
     }
     pack.entries.emplace(key, std::move(**e));
   }
+  if (!names.empty())
+    for (const auto& [key, entry] : pack.entries)
+      for (const auto& of : entry.output_files)
+        if (!pack.blobs.count(of.digest))
+          if (auto n = names.find(of.digest); n != names.end()) pack.names.insert(*n);
   return pack;
 }
 
@@ -42,6 +48,13 @@ Result<std::string> encode_index_pack(const IndexPack& pack) {
     put_bytes(m, 1, digest.hex());
     put_bytes(m, 2, data);
     put_bytes(out, 2, m);
+  }
+  for (const auto& [digest, blob] : pack.names) {
+    std::string m;
+    put_bytes(m, 1, digest.hex());
+    put_bytes(m, 2, blob.digest.hex());
+    put_int(m, 3, blob.size);
+    put_bytes(out, 3, m);
   }
   return zstd_compress(out);
 }
@@ -63,6 +76,26 @@ Result<std::pair<Digest, std::string_view>> read_named_bytes(std::string_view me
   auto d = Digest::from_hex(name);
   if (!d) return make_error("index pack: bad digest");
   return std::pair<Digest, std::string_view>{*d, data};
+}
+
+// A Name message: content digest (1), stored blob's digest (2), its size (3).
+Result<std::pair<Digest, WireBlob>> read_name(std::string_view message) {
+  Reader r{message};
+  std::string_view content, blob;
+  uint64_t size = 0;
+  while (!r.done()) {
+    uint64_t tag = r.varint();
+    int field = static_cast<int>(tag >> 3), wire = static_cast<int>(tag & 7);
+    if (field == 1 && wire == 2) content = r.bytes();
+    else if (field == 2 && wire == 2) blob = r.bytes();
+    else if (field == 3 && wire == 0) size = r.varint();
+    else r.skip(wire);
+  }
+  if (r.failed) return make_error("index pack: malformed name");
+  auto c = Digest::from_hex(content);
+  auto b = Digest::from_hex(blob);
+  if (!c || !b || size > (uint64_t{1} << 40)) return make_error("index pack: bad name");
+  return std::pair<Digest, WireBlob>{*c, WireBlob{*b, static_cast<int64_t>(size)}};
 }
 
 }  // namespace
@@ -87,6 +120,10 @@ Result<IndexPack> decode_index_pack(std::string_view bytes) {
         if (sha256(data) != name) return make_error("index pack: blob " + name.hex() + " does not match its digest");
         pack.blobs.emplace(name, std::string(data));
       }
+    } else if (field == 3 && wire == 2) {
+      auto n = read_name(r.bytes());
+      if (!n) return n.error();
+      pack.names.insert(*n);
     } else {
       r.skip(wire);
     }

@@ -59,7 +59,8 @@ std::unique_ptr<Prefetch> Prefetch::start(const Config& cfg, const Digest& index
       p->has_pack_ = true;
     }
     debug("build index pack " + of.digest.hex() + ": " +
-          (pack ? std::to_string(p->pack_.entries.size()) + " entries, " + std::to_string(p->pack_.blobs.size()) + " blobs"
+          (pack ? std::to_string(p->pack_.entries.size()) + " entries, " + std::to_string(p->pack_.blobs.size()) + " blobs, " +
+                       std::to_string(p->pack_.names.size()) + " remote blob names"
                 : pack.error().message));
   }
   p->dir_ = dir;
@@ -70,6 +71,10 @@ std::unique_ptr<Prefetch> Prefetch::start(const Config& cfg, const Digest& index
   // One store chain per thread, made here before any thread starts (library set-up such as
   // curl_global_init stays on this thread).
   for (int i = 1; i < threads; ++i) p->chains_.push_back(make_store_chain(cfg));
+  // The pack's names of the larger blobs spare a registry one manifest GET per entry.
+  if (!p->pack_.names.empty())
+    for (auto& c : p->chains_)
+      if (c.tiered()) c.tiered()->learn_wire_names(p->pack_.names);
   for (size_t i = 0; i < p->chains_.size(); ++i) {
     try {
       p->threads_.emplace_back(&Prefetch::work, p.get(), i);

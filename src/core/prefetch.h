@@ -57,6 +57,9 @@ class Prefetch {
   /// nothing a next build uses.
   bool index_lists_exactly(const std::vector<Digest>& keys);
 
+  /// The remote blob names the index's pack gave (core/index_pack.h), for the next pack.
+  const WireNames& pack_names() const { return pack_.names; }
+
  private:
   Prefetch() = default;
   void work(size_t chain);

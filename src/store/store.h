@@ -6,6 +6,7 @@
 // against their digest — a store never hands out bytes that do not match.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,18 @@ struct WireBytes {
   uint64_t down = 0;
   uint64_t up = 0;
 };
+
+/// The name a blob has in a store that does not name blobs by their content's digest: an OCI
+/// registry keeps an output file as a zstd frame, a layer named by the frame's own digest
+/// (store/remote/oci_store.h). `digest` equal to the content's digest means the blob is there
+/// as its raw bytes.
+struct WireBlob {
+  Digest digest;
+  int64_t size = 0;  // bytes of the blob as stored (the frame)
+};
+
+/// Content digest → its name in a store.
+using WireNames = std::map<Digest, WireBlob>;
 
 class Store {
  public:
@@ -59,6 +72,22 @@ class Store {
   /// manifest gives): a caller holding an entry from elsewhere (the build index pack) should
   /// get_action() it from this store before fetching its blobs.
   virtual bool blobs_named_by_entry() const { return false; }
+
+  /// For such a store: true when this process knows the name of the blob with content
+  /// `digest` there without asking for an entry (it uploaded it, read an entry naming it, or
+  /// learned it with learn_wire_names). Stores that name blobs by content: always true.
+  virtual bool knows_blob_name(const Digest& digest) const {
+    (void)digest;
+    return true;
+  }
+  /// Remembers names given from elsewhere (a build index's pack) for the blobs of this store;
+  /// a wrong one is harmless: its blob is missing or fails its digest check, and the caller
+  /// asks for the entry instead. Stores that name blobs by content ignore them.
+  virtual void learn_wire_names(const WireNames& names) { (void)names; }
+  /// The names this store's blobs are known by on this machine (what this or an earlier kiln
+  /// process uploaded or read; OCI: KILN_DIR/remote-layers), for a build index's pack to carry.
+  /// Stores that name blobs by content: none.
+  virtual WireNames known_wire_names() { return {}; }
 
   /// Writes the blob with `digest` to the file `path` (mode 0755 when `executable`, else 0644)
   /// through a temp file renamed into place only once the content matched the digest; missing

@@ -36,6 +36,7 @@ Result<std::unique_ptr<Store>> make_remote_store(const RemoteUrl& given, int tim
       o.password = cfg->remote_password;
       o.ca_bundle = cfg->remote_ca_bundle;
       o.auth_cache_dir = cfg->dir + "/remote-auth";
+      o.layer_names_dir = cfg->dir + "/remote-layers";
       o.compress = cfg->remote_compression != "off";
     }
     auto s = OciStore::create(url, o);

@@ -169,27 +169,58 @@ std::optional<std::string> TieredStore::get_remote_blob(const Digest& digest) {
 bool TieredStore::import_entry(const Digest& key, const ActionResult& entry) {
   if (entry.meta.kind == EntryKind::Result) {
     Remote* from = nullptr;
-    bool all_local = true;
+    bool all_local = true, read_entry = false;
     for (const auto& of : entry.output_files)
       if (auto have = local_.has_blob(of.digest); !have || !*have) all_local = false;
     for (auto& rp : remotes_) {
       if (!rp->readable()) continue;
-      // Its blobs may be named only by its own manifest there (store.h): read that first.
-      if (!all_local && rp->store->blobs_named_by_entry()) (void)rp->store->get_action(key);
-      if (fetch_blobs(*rp, entry)) {
+      // Its blobs may be named only by its own manifest there (store.h): read that first,
+      // unless every missing blob's name is known.
+      bool ask_first = false, names_known = false;
+      if (!all_local && rp->store->blobs_named_by_entry()) {
+        names_known = true;
+        for (const auto& of : entry.output_files)
+          if (!rp->store->knows_blob_name(of.digest))
+            if (auto have = local_.has_blob(of.digest); !have || !*have) names_known = false;
+        ask_first = !names_known;
+      }
+      read_entry = ask_first;
+      if (ask_first) (void)rp->store->get_action(key);
+      bool fetched = fetch_blobs(*rp, entry);
+      if (!fetched && names_known && rp->readable()) {
+        debug("remote " + rp->name + ": a known blob name failed; reading the entry " + key.hex());
+        read_entry = true;
+        (void)rp->store->get_action(key);
+        fetched = fetch_blobs(*rp, entry);
+      }
+      if (fetched) {
         from = rp.get();
         break;
       }
     }
     if (!from) return false;
     ++from->counters.hits;
-    debug("remote hit " + from->name + " result " + key.hex() + " (index pack)");
+    debug("remote hit " + from->name + " result " + key.hex() + " (index pack" +
+          (read_entry ? ", entry read for its blob names)" : ")"));
   }
   if (auto s = local_.put_action(key, entry); !s) {
     debug("local store: " + s.error().message);
     return false;
   }
   return true;
+}
+
+void TieredStore::learn_wire_names(const WireNames& names) {
+  for (auto& r : remotes_)
+    if (r->store) r->store->learn_wire_names(names);
+}
+
+WireNames TieredStore::known_wire_names() {
+  WireNames out;
+  for (auto& r : remotes_)
+    if (r->store && r->readable())
+      for (auto& n : r->store->known_wire_names()) out.insert(std::move(n));
+  return out;
 }
 
 std::optional<ActionResult> TieredStore::ask_remote(Remote& r, const Digest& key) {

@@ -106,8 +106,15 @@ class TieredStore : public Store {
   /// Brings into the local store an entry a remote gave by other means than its key (a build
   /// index's pack): a `result` entry's blobs the local store lacks are fetched from the first
   /// readable remote that has them all, then the entry is written locally. False when no
-  /// remote has the blobs (nothing written).
+  /// remote has the blobs (nothing written). A remote whose blobs are named by its entries
+  /// (OCI) is asked for the entry first, unless it knows every missing blob's name already
+  /// (learn_wire_names); when a name it knew proves wrong, it is asked and tried once more.
   bool import_entry(const Digest& key, const ActionResult& entry);
+
+  /// Hands `names` (a build index pack's) to every remote (Store::learn_wire_names).
+  void learn_wire_names(const WireNames& names) override;
+  /// What the remotes know of their blobs' names (Store::known_wire_names), the first remote's winning.
+  WireNames known_wire_names() override;
 
   /// Called with the key of an entry the local store lacks, before the remotes are asked; when
   /// it returns true the local store is looked at again first (core/prefetch.h: the entry may

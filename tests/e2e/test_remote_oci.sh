@@ -152,7 +152,8 @@ grep -q '"GET /v2/kiln/cache/manifests/[0-9a-f]\{64\} HTTP/1.1" 200' "$work/open
 
 # Checkout C: A's sources as they were (no Cargo.lock yet: the same build index key as A's
 # build) with an empty store. Everything comes through the build index A left and its pack
-# (core/index_pack.h), without a manifest request per entry.
+# (core/index_pack.h), without a manifest request per entry: the pack also names the zstd
+# layers of the blobs it leaves out (A's uploads logged them in KILN_DIR/remote-layers).
 cd "$work/c-fresh"
 log_lines_before_c=$(wc -l <"$work/open.log")
 KILN_DIR="$work/store-c" KILN_REMOTE="$open_url#read-only" KILN_LOG="$work/c.log" cargo kiln build 2>"$work/c.err" ||
@@ -160,11 +161,30 @@ KILN_DIR="$work/store-c" KILN_REMOTE="$open_url#read-only" KILN_LOG="$work/c.log
 manifest_gets_c=$(tail -n +$((log_lines_before_c + 1)) "$work/open.log" | grep -c '"GET /v2/kiln/cache/manifests/' || true)
 echo "checkout C: $(count hit "$work/c.log") hits, $(count miss "$work/c.log") misses, $manifest_gets_c manifests fetched"
 grep -q "build index pack [0-9a-f]*: [1-9][0-9]* entries" "$work/c.log" || fail "C did not read the index's pack"
-# The index's manifest, plus one for each entry whose large blobs the pack leaves out: those
-# travel as zstd layers, which only the entry's manifest names (store/remote/oci_store.h).
-[ "$manifest_gets_c" -le $((misses_a + 1)) ] || fail "C fetched $manifest_gets_c manifests for $misses_a entries"
+grep -q "build index pack [0-9a-f]*: .* [1-9][0-9]* remote blob names" "$work/c.log" ||
+  fail "C's pack names no layers"
+# The index's manifest only.
+[ "$manifest_gets_c" -eq 1 ] || fail "C fetched $manifest_gets_c manifests for $misses_a entries (expected the index's only)"
+grep -q "entry read for its blob names" "$work/c.log" && fail "C read an entry for its blob names"
 [ "$(count miss "$work/c.log")" -eq 0 ] || fail "checkout C missed"
 cmp "$work/a/target/debug/app" target/debug/app || fail "app differs between A and C"
+
+# A pack whose layer names are wrong (a log this machine wrote, then the registry lost those
+# layers, say) costs requests, never results: each name 404s, kiln reads the entry's manifest
+# and fetches what it names. A's log gets a wrong name for every blob; A builds again with
+# `-q`, another index key, whose pack carries them; C2 with an empty store follows it.
+log_a=$(ls "$work/store-a/remote-layers/"*)
+awk '{ printf "%s %064d %s\n", $1, NR, $3 }' "$log_a" >>"$log_a.bad" && cat "$log_a.bad" >>"$log_a"
+(cd "$work/a" && cargo clean -q && KILN_DIR="$work/store-a" KILN_REMOTE="$open_url" cargo kiln build -q 2>"$work/a-q.err") ||
+  { cat "$work/a-q.err"; fail "A with -q"; }
+cp -a "$work/c-fresh" "$work/c2" && cd "$work/c2" && rm -rf target
+KILN_DIR="$work/store-c2" KILN_REMOTE="$open_url#read-only" KILN_LOG="$work/c2.log" cargo kiln build -q 2>"$work/c2.err" ||
+  { cat "$work/c2.err"; fail "build C2"; }
+grep -q "a known blob name failed; reading the entry" "$work/c2.log" || fail "C2 did not fall back to the manifests"
+grep -q "kiln: warning" "$work/c2.err" && { fail "warnings in C2"; grep "kiln: warning" "$work/c2.err"; }
+[ "$(count miss "$work/c2.log")" -eq 0 ] || fail "checkout C2 missed"
+cmp "$work/a/target/debug/app" target/debug/app || fail "app differs between A and C2"
+echo "checkout C2 (wrong layer names in the pack): $(count hit "$work/c2.log") hits, $(grep -c 'a known blob name failed' "$work/c2.log") fallbacks"
 cd "$work/b-elsewhere"
 
 # The registry's garbage collection keeps every blob an entry needs (outputs are layers of

@@ -13,6 +13,7 @@
 #include "store/local/local_store.h"
 #include "test_support.h"
 #include "util/compress.h"
+#include "util/protobuf_wire.h"
 #include "util/fs.h"
 
 namespace kiln {
@@ -132,6 +133,79 @@ TEST(BuildIndex, PackCarriesEntriesAndSmallBlobsButNotWorkspaceMembersWhenAsked)
     EXPECT_EQ(pack->blobs.count(sha256(own)), with_workspace ? 1u : 0u);
     EXPECT_EQ(pack->entries.at(dep).meta.crate_name, "dep");
   }
+}
+
+// A local store that also knows remote blob names, as a TieredStore over an OCI registry does.
+class NamingStore : public LocalStore {
+ public:
+  using LocalStore::LocalStore;
+  WireNames names;
+  WireNames known_wire_names() override { return names; }
+};
+
+TEST(BuildIndex, PackNamesTheRemoteBlobsOfItsLargerOutputsOnly) {
+  testing::TempDir tmp;
+  NamingStore store(tmp / "store");
+  std::string small = "small rmeta", big(kPackBlobMax + 1, 'y'), other(kPackBlobMax + 2, 'z');
+  Digest dep = put_result(store, "dep", {small, big}, false);
+  Digest frame = sha256("the frame of big"), prior_frame = sha256("a frame the last pack named");
+  store.names[sha256(big)] = WireBlob{frame, 123};
+  store.names[sha256(small)] = WireBlob{sha256("small's frame"), 7};  // packed itself: no name needed
+  store.names[sha256(other)] = WireBlob{sha256("not an output of a packed entry"), 9};
+  Digest index_key = sha256("names");
+  // The store's own names win over the last pack's.
+  ASSERT_TRUE(put_index(store, store, index_key, {dep}, true, {{sha256(big), WireBlob{prior_frame, 5}}}).ok());
+  auto e = store.get_action(index_key);
+  ASSERT_TRUE(e.ok() && e->has_value());
+  auto bytes = store.get_blob((*e)->output_files[0].digest);
+  ASSERT_TRUE(bytes.ok() && bytes->has_value());
+  auto pack = decode_index_pack(**bytes);
+  ASSERT_TRUE(pack.ok()) << pack.error().message;
+  ASSERT_EQ(pack->names.size(), 1u);
+  EXPECT_EQ(pack->names.at(sha256(big)).digest, frame);
+  EXPECT_EQ(pack->names.at(sha256(big)).size, 123);
+
+  // Without names of its own the store passes on the last pack's.
+  store.names.clear();
+  ASSERT_TRUE(put_index(store, store, index_key, {dep}, true, {{sha256(big), WireBlob{prior_frame, 5}}}).ok());
+  e = store.get_action(index_key);
+  bytes = store.get_blob((*e)->output_files[0].digest);
+  pack = decode_index_pack(**bytes);
+  ASSERT_TRUE(pack.ok());
+  EXPECT_EQ(pack->names.at(sha256(big)).digest, prior_frame);
+}
+
+TEST(IndexPack, NamesRoundTripAndOlderPacksReadWithout) {
+  IndexPack pack;
+  pack.blobs.emplace(sha256("abc"), "abc");
+  pack.names[sha256("content")] = WireBlob{sha256("frame"), 4096};
+  pack.names[sha256("raw")] = WireBlob{sha256("raw"), 0};
+  auto bytes = encode_index_pack(pack);
+  ASSERT_TRUE(bytes.ok());
+  auto back = decode_index_pack(*bytes);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ASSERT_EQ(back->names.size(), 2u);
+  EXPECT_EQ(back->names.at(sha256("content")).digest, sha256("frame"));
+  EXPECT_EQ(back->names.at(sha256("content")).size, 4096);
+  EXPECT_EQ(back->names.at(sha256("raw")).digest, sha256("raw"));
+  // A pack as older kilns wrote it (fields 1 and 2 only) has no names.
+  IndexPack old;
+  old.blobs.emplace(sha256("abc"), "abc");
+  auto old_bytes = encode_index_pack(old);
+  ASSERT_TRUE(old_bytes.ok());
+  auto old_back = decode_index_pack(*old_bytes);
+  ASSERT_TRUE(old_back.ok());
+  EXPECT_TRUE(old_back->names.empty());
+  EXPECT_EQ(old_back->blobs.size(), 1u);
+  // A name that is not a digest makes the pack unreadable (a pack is all or nothing).
+  std::string bad;
+  protowire::put_bytes(bad, 1, sha256("content").hex());
+  protowire::put_bytes(bad, 2, "not hex");
+  std::string raw;
+  protowire::put_bytes(raw, 3, bad);
+  auto z = zstd_compress(raw);
+  ASSERT_TRUE(z.ok());
+  EXPECT_FALSE(decode_index_pack(*z).ok());
 }
 
 TEST(IndexPack, RejectsTamperedOrMalformedBytes) {

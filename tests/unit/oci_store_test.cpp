@@ -6,6 +6,8 @@
 
 #include "store/remote/oci_store.h"
 #include "store/remote/remote_url.h"
+#include "test_support.h"
+#include "util/fs.h"
 
 namespace kiln {
 namespace {
@@ -156,6 +158,55 @@ TEST(OciStoreUrl, SchemeFollowsHostAndTlsParameter) {
   EXPECT_FALSE(make("oci://reg.example/Kiln").ok());
   EXPECT_FALSE(make("oci://reg.example/kiln?tls=maybe").ok());
   EXPECT_FALSE(make("oci://reg.example/kiln?ttl=7d").ok());
+}
+
+// The layer names a build index pack carries (store.h: WireNames): learned ones make a blob's
+// name known without its manifest; the repository's log (OciOptions::layer_names_dir), written
+// by this machine's earlier uploads and reads, is what known_wire_names gives a pack.
+TEST(OciStoreNames, LearnedAndLoggedNames) {
+  testing::TempDir tmp;
+  auto u = parse_remote_url("oci://127.0.0.1:1/kiln");
+  ASSERT_TRUE(u.ok());
+  OciOptions o;
+  o.layer_names_dir = tmp / "remote-layers";
+  auto s = OciStore::create(*u, o);
+  ASSERT_TRUE(s.ok());
+  Digest a = sha256("a"), b = sha256("b"), raw = sha256("raw");
+  EXPECT_TRUE((*s)->blobs_named_by_entry());
+  EXPECT_FALSE((*s)->knows_blob_name(a));
+  (*s)->learn_wire_names({{a, WireBlob{sha256("frame a"), 10}}, {raw, WireBlob{raw, 0}}});
+  EXPECT_TRUE((*s)->knows_blob_name(a));
+  EXPECT_TRUE((*s)->knows_blob_name(raw));
+  EXPECT_FALSE((*s)->knows_blob_name(b));
+  // The log: later lines win; torn or foreign lines are skipped. Learned names are not logged.
+  ASSERT_TRUE(make_dirs(o.layer_names_dir).ok());
+  std::string log = o.layer_names_dir + "/" + sha256((*s)->api_base()).hex().substr(0, 32);
+  ASSERT_TRUE(write_file_atomic(log, b.hex() + " " + sha256("old frame b").hex() + " 3\n" + "garbage\n" +
+                                         b.hex() + " " + sha256("frame b").hex() + " 4\n" + b.hex().substr(0, 40) + "\n")
+                  .ok());
+  WireNames known = (*s)->known_wire_names();
+  ASSERT_EQ(known.count(b), 1u);
+  EXPECT_EQ(known.at(b).digest, sha256("frame b"));
+  EXPECT_EQ(known.at(b).size, 4);
+  EXPECT_EQ(known.at(a).digest, sha256("frame a"));
+  EXPECT_EQ(known.at(raw).digest, raw);
+  // Another repository has a log of its own.
+  auto other = parse_remote_url("oci://127.0.0.1:1/kiln/other");
+  auto s2 = OciStore::create(*other, o);
+  ASSERT_TRUE(s2.ok());
+  EXPECT_TRUE((*s2)->known_wire_names().empty());
+  // With compression off every blob is named by its content.
+  o.compress = false;
+  auto s3 = OciStore::create(*u, o);
+  EXPECT_TRUE((*s3)->knows_blob_name(b));
+}
+
+TEST(OciManifest, RawOutputsAreListed) {
+  ActionResult r = sample_entry();
+  auto layer = parse_action_manifest(make_action_manifest(r, r.encode()));
+  ASSERT_TRUE(layer.ok() && layer->has_value());
+  EXPECT_EQ((*layer)->raw.count(sha256("x")), 1u);
+  EXPECT_TRUE((*layer)->compressed.empty());
 }
 
 TEST(OciStoreUrl, UnreachableRegistryIsAnError) {

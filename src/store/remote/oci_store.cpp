@@ -22,6 +22,8 @@ namespace {
 constexpr size_t kMaxManifestBytes = 4ull << 20;  // distribution's own manifest limit
 constexpr size_t kMaxBlobBytes = 4ull << 30;
 constexpr size_t kMaxInlineLayer = 16ull << 10;   // embed action layers up to this size
+constexpr uint64_t kMaxNamesLogBytes = 16ull << 20;  // a layer-name log is trimmed above this
+constexpr size_t kNamesLogKeepLines = 50000;            // to its last lines
 constexpr const char* kEmptyJson = "{}";
 constexpr const char* kEmptyDigestHex = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
@@ -141,6 +143,10 @@ Result<std::optional<OciActionLayer>> parse_action_manifest(std::string_view jso
     std::string media = str(d, "mediaType");
     if (i == 0 ? media != kKilnActionLayerMediaType : media != kKilnOutputMediaType && media != kKilnOutputZstdMediaType)
       return std::optional<OciActionLayer>{};
+    if (media == kKilnOutputMediaType) {
+      if (auto raw = parse_oci_digest(str(d, "digest"))) out.raw.insert(*raw);
+      continue;
+    }
     if (media != kKilnOutputZstdMediaType) continue;
     auto frame = parse_oci_digest(str(d, "digest"));
     if (!frame) return make_error("layer digest: " + frame.error().message);
@@ -194,7 +200,64 @@ OciStore::OciStore(const RemoteUrl& url, const OciOptions& options, const OciAdd
       client_(address.origin, address.repository, url.has_credentials ? url.user : options.username,
               url.has_credentials ? url.password : options.password,
               RegistryOptions{options.timeout_ms, options.ca_bundle, options.auth_cache_dir}),
-      compress_(options.compress) {}
+      compress_(options.compress) {
+  if (!options.layer_names_dir.empty())
+    names_log_ = options.layer_names_dir + "/" + sha256(client_.api_base()).hex().substr(0, 32);
+}
+
+void OciStore::remember(const Digest& content, const OciWireLayer& layer, bool persist) {
+  bool news;
+  if (layer.frame_digest == content) {
+    news = raw_named_.insert(content).second;
+    compressed_.erase(content);
+  } else {
+    auto [it, inserted] = compressed_.try_emplace(content, layer);
+    news = inserted || it->second.frame_digest != layer.frame_digest;
+    it->second = layer;
+    raw_named_.erase(content);
+  }
+  if (!news || !persist || names_log_.empty()) return;
+  std::string line = content.hex() + " " + layer.frame_digest.hex() + " " + std::to_string(layer.frame_size) + "\n";
+  if (!append_record(names_log_, line, kMaxNamesLogBytes, kNamesLogKeepLines)) {
+    (void)make_dirs(dir_name(names_log_));
+    (void)append_record(names_log_, line, kMaxNamesLogBytes, kNamesLogKeepLines);
+  }
+}
+
+bool OciStore::knows_blob_name(const Digest& digest) const {
+  return !compress_ || compressed_.count(digest) || raw_named_.count(digest);
+}
+
+void OciStore::learn_wire_names(const WireNames& names) {
+  for (const auto& [content, blob] : names) {
+    if (compressed_.count(content) || raw_named_.count(content)) continue;  // what we saw ourselves wins
+    remember(content, OciWireLayer{blob.digest, blob.size}, false);
+  }
+}
+
+WireNames OciStore::known_wire_names() {
+  WireNames out;
+  if (!names_log_.empty())
+    if (auto log = read_file(names_log_)) {
+      std::string_view text = *log;
+      while (!text.empty()) {
+        size_t nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+        // "<64 hex> <64 hex> <size>"; anything else (a torn or foreign line) is skipped.
+        if (line.size() < 131 || line[64] != ' ' || line[129] != ' ') continue;
+        auto content = Digest::from_hex(line.substr(0, 64));
+        auto layer = Digest::from_hex(line.substr(65, 64));
+        int64_t size = 0;
+        for (char c : line.substr(130)) size = c >= '0' && c <= '9' ? size * 10 + (c - '0') : -1;
+        if (!content || !layer || size < 0) continue;
+        out[*content] = WireBlob{*layer, size};  // later lines win
+      }
+    }
+  for (const auto& [content, layer] : compressed_) out[content] = WireBlob{layer.frame_digest, layer.frame_size};
+  for (const auto& content : raw_named_) out[content] = WireBlob{content, 0};
+  return out;
+}
 
 OciStore::~OciStore() = default;
 
@@ -238,11 +301,13 @@ Status OciStore::put_blob(const Digest& digest, std::string_view data) {
     if (auto frame = compress_for_wire(data)) {
       OciWireLayer layer{sha256(*frame), static_cast<int64_t>(frame->size())};
       if (Status s = put_raw_blob(layer.frame_digest, *frame); !s) return s;
-      compressed_[digest] = layer;
+      remember(digest, layer, true);
       return {};
     }
   }
-  return put_raw_blob(digest, data);
+  Status s = put_raw_blob(digest, data);
+  if (s && compress_) remember(digest, OciWireLayer{digest, static_cast<int64_t>(data.size())}, true);
+  return s;
 }
 
 Result<std::optional<ActionResult>> OciStore::get_action(const Digest& key) {
@@ -257,7 +322,9 @@ Result<std::optional<ActionResult>> OciStore::get_action(const Digest& key) {
     debug("oci: " + url + " is not a kiln action artifact; a miss");
     return std::optional<ActionResult>{};
   }
-  for (const auto& [content, wire] : (*layer)->compressed) compressed_[content] = wire;
+  for (const auto& [content, wire] : (*layer)->compressed) remember(content, wire, true);
+  if (compress_)
+    for (const auto& content : (*layer)->raw) remember(content, OciWireLayer{content, 0}, true);
   std::string bytes;
   if ((*layer)->data) {
     bytes = std::move(*(*layer)->data);

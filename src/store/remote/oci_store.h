@@ -54,6 +54,12 @@ struct OciOptions {
   std::string auth_cache_dir;
   /// Output files go as zstd layers when that pays (store/remote/wire_compression.h).
   bool compress = true;
+  /// Directory of the layer-name logs, e.g. KILN_DIR/remote-layers; "" = in memory only.
+  /// One file per repository (named by a hash of api_base()), lines
+  /// "<content hex> <layer digest hex> <layer size>\n" for every output file this machine's
+  /// kiln processes uploaded or read a manifest for, so that `cargo kiln` can give a build
+  /// index's pack the layer names of blobs that background stores uploaded (Store::known_wire_names).
+  std::string layer_names_dir;
 };
 
 /// Media types of kiln's action artifacts.
@@ -81,6 +87,7 @@ struct OciActionLayer {
   int64_t size = 0;
   std::optional<std::string> data;  // the embedded bytes, already checked against digest/size
   std::map<Digest, OciWireLayer> compressed;  // content digest → its zstd layer
+  std::set<Digest> raw;                       // output files listed as their raw bytes
 };
 
 /// The manifest JSON of the action entry `result`, whose encoding is `layer_bytes`
@@ -127,6 +134,11 @@ class OciStore : public Store {
   /// With compression on (what this kiln uploads); entries of kilns that sent raw blobs are
   /// still read, their blobs found by their digest.
   bool blobs_named_by_entry() const override { return compress_; }
+  bool knows_blob_name(const Digest& digest) const override;
+  void learn_wire_names(const WireNames& names) override;
+  /// The layer-name log of this repository (OciOptions::layer_names_dir), then what this
+  /// process knows; a raw layer as its own digest.
+  WireNames known_wire_names() override;
 
   /// "http(s)://host[:port]/v2/<repository>" — the prefix of every request.
   const std::string& api_base() const { return client_.api_base(); }
@@ -157,6 +169,11 @@ class OciStore : public Store {
   // Output files that travel as zstd layers: those this process uploaded (for the manifests
   // it writes) and those the manifests it read list (for the blobs it fetches next).
   std::map<Digest, OciWireLayer> compressed_;
+  std::set<Digest> raw_named_;  // output files known to be there as their raw bytes
+  std::string names_log_;       // this repository's layer-name log; "" = none
+  /// Records where the output file `content` is (`layer` = its own digest: raw), and when
+  /// `persist` and it is news to this process, appends it to the layer-name log.
+  void remember(const Digest& content, const OciWireLayer& layer, bool persist);
   WireBytes wire_;
 };
 
