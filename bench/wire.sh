@@ -46,6 +46,15 @@ redis_raw="redis://127.0.0.1:$rp/1" redis_z="redis://127.0.0.1:$rp/2"
 oci_raw="oci://127.0.0.1:$op/kiln/raw" oci_z="oci://127.0.0.1:$op/kiln/zstd"
 
 source "$root/bench/lib.sh"
+# server_cpu: seconds of CPU the three servers have used so far. They share this machine's
+# cores with the build here; on a real network they run elsewhere, so each row shows it.
+server_cpu() {
+  local t=0 p
+  for p in "${bench_server_pids[@]}"; do
+    [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+  done
+  echo "$t / $(getconf CLK_TCK)" | bc -l
+}
 # build OUT STORE CMD…: CMD in the copy after `cargo clean`, with KILN_DIR=STORE; prints seconds.
 build() {
   local out=$1 store=$2; shift 2
@@ -68,8 +77,11 @@ import json, sys
 for k, v in json.load(sys.stdin)["stores"].items():
     print("  %s: up %.1f MiB on the wire for %.1f MiB (%.2f)" % (k, v["wire_up"] / 1048576, v["bytes_up"] / 1048576, v["wire_up"] / max(1, v["bytes_up"])))')
 echo "compressed upload:" >&2; echo "$up" >&2
-local_warm=$(build "$work/local.out" "$work/store-up-z" cargo kiln build)
-echo "local warm build: $local_warm s ($(summary "$work/local.out"))" >&2
+# The reference: the median of three local warm builds (one alone varies by ±30 % here).
+local_runs=()
+for _ in 1 2 3; do local_runs+=("$(build "$work/local.out" "$work/store-up-z" cargo kiln build)"); done
+local_warm=$(median "${local_runs[@]}")
+echo "local warm build: $local_warm s (median of ${local_runs[*]}; $(summary "$work/local.out"))" >&2
 
 rows=()
 for rate in $rates; do
@@ -80,9 +92,11 @@ for rate in $rates; do
     IFS='|' read -r server mode url <<<"$r"
     store="$work/store-remote-only"
     rm -rf "$store"
+    cpu0=$(server_cpu)
     t=$(build "$work/remote.out" "$store" env KILN_REMOTE="$url" cargo kiln build)
-    row=$(printf '%-8s %-20s %-5s %7.2f %6.2f   %s; %s' "$rate" "$server" "$mode" "$t" "$(echo "$t / $local_warm" | bc -l)" \
-      "$(wire "$store")" "$(summary "$work/remote.out")")
+    cpu=$(echo "$(server_cpu) - $cpu0" | bc -l)
+    row=$(printf '%-8s %-20s %-5s %7.2f %6.2f %6.2f   %s; %s' "$rate" "$server" "$mode" "$t" "$(echo "$t / $local_warm" | bc -l)" \
+      "$cpu" "$(wire "$store")" "$(summary "$work/remote.out")")
     echo "  $row" >&2
     rows+=("$row")
   done
@@ -91,6 +105,7 @@ tc qdisc del dev lo root 2>/dev/null || true
 
 echo
 echo "Remote-only warm builds of ripgrep after cargo clean, empty local store ($(nproc) cores); local warm: $local_warm s"
-printf '%-8s %-20s %-5s %7s %6s   %s\n' rate server blobs "s" "÷local" "bytes down"
+printf '%-8s %-20s %-5s %7s %6s %6s   %s\n' rate server blobs "s" "÷local" "srvCPU" "bytes down"
 printf '%s\n' "${rows[@]}"
+echo "srvCPU: seconds of CPU the server used during the row, on the build's own $(nproc) cores (elsewhere on a real network)"
 echo "goals: ≤ 1.5 × the local warm build at 1gbit; bytes on the wire ≤ 0.35 × raw (compressed rows)"

@@ -44,8 +44,10 @@ class RegistryClient {
   /// unexpected status.
   Result<bool> has_blob(const Digest& digest, OciAccess access = OciAccess::Pull);
   /// The blob, checked against its digest; nullopt when absent. Errors: transport, status,
-  /// a body that does not hash to `digest`, one larger than `max_bytes`.
-  Result<std::optional<std::string>> get_blob(const Digest& digest, size_t max_bytes = 4ull << 30);
+  /// a body that does not hash to `digest`, one larger than `max_bytes`. With `check` false
+  /// the body is not hashed: only for a caller that checks what it holds itself (a zstd
+  /// layer whose decompressed content is checked against the content's digest).
+  Result<std::optional<std::string>> get_blob(const Digest& digest, size_t max_bytes = 4ull << 30, bool check = true);
   /// Uploads a blob (without asking whether the registry has it). Errors: transport, status.
   Status upload_blob(const Digest& digest, std::string_view data);
   /// The manifest `reference` (a tag or digest) as raw JSON; nullopt when absent.

@@ -32,6 +32,14 @@ struct WireBlob {
   int64_t size = 0;  // bytes of the blob as stored (the frame)
 };
 
+/// A blob fetched from a remote: its content (checked against its digest) and, when it
+/// travelled as a zstd frame, that frame as it came, which a local copy can keep instead of
+/// the content (fewer bytes to write; store/local/blob_stream.h reads either).
+struct FetchedBlob {
+  std::string content;
+  std::string frame;  // "" when it came raw
+};
+
 /// Content digest → its name in a store.
 using WireNames = std::map<Digest, WireBlob>;
 
@@ -57,8 +65,24 @@ class Store {
   virtual Status put_blob(const Digest& digest, std::string_view data) = 0;
 
   /// Stores a copy of a blob fetched from another store (a remote), which can be fetched again:
-  /// a store may trade size for speed here (the local store keeps it uncompressed). Defaults to put_blob.
+  /// a store may trade size for speed here (the local store keeps it uncompressed, or as the
+  /// zstd frame it came as: the overload below). Defaults to put_blob.
   virtual Status put_fetched_blob(const Digest& digest, std::string_view data) { return put_blob(digest, data); }
+  /// The same, given also the zstd frame `data` came as (FetchedBlob::frame; "" = none): a
+  /// store may keep the frame. Defaults to put_fetched_blob(digest, data).
+  virtual Status put_fetched_blob(const Digest& digest, std::string_view data, std::string_view frame) {
+    (void)frame;
+    return put_fetched_blob(digest, data);
+  }
+
+  /// The blob with `digest`, checked against it, with the zstd frame it travelled as when it
+  /// did; nullopt on a miss. Errors as get_blob, whose result this default wraps.
+  virtual Result<std::optional<FetchedBlob>> fetch_blob(const Digest& digest) {
+    auto b = get_blob(digest);
+    if (!b) return b.error();
+    if (!*b) return std::optional<FetchedBlob>{};
+    return std::optional<FetchedBlob>(FetchedBlob{std::move(**b), {}});
+  }
 
   /// True when the store holds the blob.
   virtual Result<bool> has_blob(const Digest& digest) = 0;

@@ -81,7 +81,7 @@ void TieredStore::fail(Remote& r, const Error& e) {
 bool TieredStore::fetch_blobs(Remote& r, const ActionResult& entry) {
   for (const auto& of : entry.output_files) {
     if (auto have = local_.has_blob(of.digest); have && *have) continue;
-    auto blob = r.store->get_blob(of.digest);
+    auto blob = r.store->fetch_blob(of.digest);
     if (!blob) {
       fail(r, blob.error());
       return false;
@@ -90,8 +90,10 @@ bool TieredStore::fetch_blobs(Remote& r, const ActionResult& entry) {
       debug("remote " + r.name + ": entry names a missing blob " + of.digest.hex());
       return false;
     }
-    r.counters.bytes_down += (*blob)->size();
-    if (auto s = local_.put_fetched_blob(of.digest, **blob); !s) debug("local store: " + s.error().message);
+    r.counters.bytes_down += (*blob)->content.size();
+    // The local copy keeps the zstd frame when there was one (store.h: FetchedBlob).
+    if (auto s = local_.put_fetched_blob(of.digest, (*blob)->content, (*blob)->frame); !s)
+      debug("local store: " + s.error().message);
   }
   return true;
 }

@@ -254,6 +254,39 @@ TEST_F(LocalStoreTest, FetchedBlobIsStoredUncompressedAndReadsBack) {
   }
 }
 
+// A blob that came from a remote as a zstd frame is kept as that frame (no compressing, a
+// quarter of the bytes for build outputs), tagged with its content's digest, and reads and
+// restores back as the content; damage to the kept frame is a corrupt blob, never served.
+TEST_F(LocalStoreTest, FetchedZstdFrameIsKeptAsItCame) {
+  for (size_t size : {size_t{5000}, (size_t{2} << 20) + 7}) {  // one thread; the pipeline
+    SCOPED_TRACE(size);
+    std::string data = noisy(size, 6) + std::string(size, 'a');  // compressible
+    auto frame = zstd_compress(data);
+    ASSERT_TRUE(frame.ok());
+    Digest d = sha256(data);
+    ASSERT_TRUE(store_.put_fetched_blob(d, data, *frame).ok());
+    std::string file = slurp(store_.blob_path(d));
+    ASSERT_TRUE(parse_blob_tag(file).has_value());
+    EXPECT_EQ(parse_blob_tag(file)->digest, d);
+    EXPECT_EQ(file.substr(kBlobTagSize), *frame);
+    EXPECT_EQ(**store_.get_blob(d), data);
+    std::string out = tmp_ / "fetched-zstd.bin";
+    ASSERT_TRUE(*store_.restore_blob(d, out, false));
+    EXPECT_EQ(slurp(out), data);
+    // Damage in the middle of the frame: a miss, the file removed.
+    file[kBlobTagSize + frame->size() / 2] ^= 0x5a;
+    ASSERT_TRUE(write_file_atomic(store_.blob_path(d), file).ok());
+    std::string out2 = tmp_ / "damaged.bin";
+    auto r = store_.restore_blob(d, out2, false);
+    EXPECT_TRUE(!r.ok() || !*r);
+    EXPECT_FALSE(path_exists(out2));
+  }
+  // Without a frame (the blob came raw), or with one that is not zstd: stored as before.
+  std::string raw = noisy(3000, 7);
+  ASSERT_TRUE(store_.put_fetched_blob(sha256(raw), raw, "").ok());
+  EXPECT_EQ(codec_of(slurp(store_.blob_path(sha256(raw))).substr(kBlobTagSize)), Codec::Lz4);
+}
+
 // A damaged blob never reaches the output path (not even as a torn file), is removed and counted.
 TEST_F(LocalStoreTest, RestoreBlobRejectsDamage) {
   for (size_t size : {size_t{5000}, size_t{4} << 20}) {  // one thread; the pipeline

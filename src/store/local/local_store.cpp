@@ -197,6 +197,16 @@ Status LocalStore::put_fetched_blob(const Digest& digest, std::string_view data)
   return put_blob_as(digest, data, true);
 }
 
+Status LocalStore::put_fetched_blob(const Digest& digest, std::string_view data, std::string_view frame) {
+  if (frame.empty() || codec_of(frame) != Codec::Zstd) return put_blob_as(digest, data, true);
+  std::string path = blob_path(digest);
+  if (path_exists(path)) {
+    touch(path);
+    return {};
+  }
+  return write(path, digest, frame, blob_file_tag(digest, data));
+}
+
 Status LocalStore::put_blob_as(const Digest& digest, std::string_view data, bool fetched) {
   std::string path = blob_path(digest);
   if (path_exists(path)) {

@@ -36,6 +36,12 @@ class LocalStore : public Store {
   /// A remote's blob, stored uncompressed in an LZ4 frame (lz4_store): no compressing on the
   /// way in nor decompressing on restore, for about 1.4–2.3× the disk space of put_blob.
   Status put_fetched_blob(const Digest& digest, std::string_view data) override;
+  /// Keeps `frame` (the zstd frame `data` came as, which the caller decompressed and checked
+  /// against the digest) as the blob file when given: it came that way, so nothing is
+  /// compressed, and it is about a quarter of the bytes to write for build outputs (ripgrep's
+  /// remote-only warm build: 1.55 → 1.23 s from Redis at 1 Gbit/s). Restoring it decompresses
+  /// zstd (store/local/blob_stream.h). Without a zstd frame: put_fetched_blob(digest, data).
+  Status put_fetched_blob(const Digest& digest, std::string_view data, std::string_view frame) override;
   Result<bool> has_blob(const Digest& digest) override;
   /// Streams the blob into `path` (local/blob_stream.h); a corrupt blob is removed and counted.
   Result<bool> restore_blob(const Digest& digest, const std::string& path, bool executable) override;

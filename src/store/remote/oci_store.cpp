@@ -269,19 +269,31 @@ Result<bool> OciStore::has_blob(const Digest& digest) {
 }
 
 Result<std::optional<std::string>> OciStore::get_blob(const Digest& digest) {
+  auto b = fetch_blob(digest);
+  if (!b) return b.error();
+  if (!*b) return std::optional<std::string>{};
+  return std::optional<std::string>(std::move((*b)->content));
+}
+
+Result<std::optional<FetchedBlob>> OciStore::fetch_blob(const Digest& digest) {
   auto z = compressed_.find(digest);
   if (z == compressed_.end()) {
     auto raw = client_.get_blob(digest, kMaxBlobBytes);  // checked against the digest
-    if (raw && *raw) wire_.down += (*raw)->size();
-    return raw;
+    if (!raw) return raw.error();
+    if (!*raw) return std::optional<FetchedBlob>{};
+    wire_.down += (*raw)->size();
+    return std::optional<FetchedBlob>(FetchedBlob{std::move(**raw), {}});
   }
-  auto frame = client_.get_blob(z->second.frame_digest, kMaxBlobBytes);  // checked against the frame's digest
-  if (!frame || !*frame) return frame;
+  // The frame is not hashed: its content is, against the digest asked for (which is what
+  // makes a blob trusted), and a damaged frame fails that check or decompression.
+  auto frame = client_.get_blob(z->second.frame_digest, kMaxBlobBytes, false);
+  if (!frame) return frame.error();
+  if (!*frame) return std::optional<FetchedBlob>{};
   wire_.down += (*frame)->size();
   auto content = decompress_from_wire(**frame, digest);
   if (!content)
     return make_error("GET " + api_base() + "/blobs/sha256:" + z->second.frame_digest.hex() + ": " + content.error().message);
-  return std::optional<std::string>(std::move(*content));
+  return std::optional<FetchedBlob>(FetchedBlob{std::move(*content), std::move(**frame)});
 }
 
 Status OciStore::put_raw_blob(const Digest& digest, std::string_view data) {

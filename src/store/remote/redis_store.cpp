@@ -241,15 +241,23 @@ Status RedisStore::put_action(const Digest& key, const ActionResult& result) {
 }
 
 Result<std::optional<std::string>> RedisStore::get_blob(const Digest& digest) {
+  auto b = fetch_blob(digest);
+  if (!b) return b.error();
+  if (!*b) return std::optional<std::string>{};
+  return std::optional<std::string>(std::move((*b)->content));
+}
+
+Result<std::optional<FetchedBlob>> RedisStore::fetch_blob(const Digest& digest) {
   auto v = get_value(blob_key(digest));
-  if (!v || !*v) return v;
+  if (!v) return v.error();
+  if (!*v) return std::optional<FetchedBlob>{};
   // A zstd frame is kiln's compressed form; anything else (or a raw blob that merely starts
   // like one) is raw. Either way only bytes whose SHA-256 is the digest come back.
   if (codec_of(**v) == Codec::Zstd)
-    if (auto raw = decompress_from_wire(**v, digest)) return std::optional<std::string>(std::move(*raw));
+    if (auto raw = decompress_from_wire(**v, digest)) return std::optional<FetchedBlob>(FetchedBlob{std::move(*raw), std::move(**v)});
   if (sha256(**v) != digest)
     return make_error("GET " + blob_key(digest) + " on " + url_.name() + ": content does not match its digest");
-  return v;
+  return std::optional<FetchedBlob>(FetchedBlob{std::move(**v), {}});
 }
 
 Status RedisStore::put_blob(const Digest& digest, std::string_view data) {

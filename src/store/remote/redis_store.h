@@ -39,6 +39,8 @@ class RedisStore : public Store {
   Result<std::optional<ActionResult>> get_action(const Digest& key) override;
   Status put_action(const Digest& key, const ActionResult& result) override;
   Result<std::optional<std::string>> get_blob(const Digest& digest) override;
+  /// get_blob, keeping the zstd frame of a compressed value.
+  Result<std::optional<FetchedBlob>> fetch_blob(const Digest& digest) override;
   Status put_blob(const Digest& digest, std::string_view data) override;
   Result<bool> has_blob(const Digest& digest) override;
   WireBytes take_wire_bytes() override { return std::exchange(wire_, WireBytes{}); }
