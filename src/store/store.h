@@ -40,6 +40,13 @@ struct FetchedBlob {
   std::string frame;  // "" when it came raw
 };
 
+/// The content of a fetch_blob() result, for a store's get_blob() written in terms of it.
+inline Result<std::optional<std::string>> content_of(Result<std::optional<FetchedBlob>> fetched) {
+  if (!fetched) return fetched.error();
+  if (!*fetched) return std::optional<std::string>{};
+  return std::optional<std::string>(std::move((*fetched)->content));
+}
+
 /// Content digest → its name in a store.
 using WireNames = std::map<Digest, WireBlob>;
 

@@ -1,6 +1,8 @@
 // Local store + remote stores (see tiered_store.h).
 #include "store/tiered_store.h"
 
+#include <algorithm>
+
 #include "util/log.h"
 
 namespace kiln {
@@ -171,23 +173,20 @@ std::optional<std::string> TieredStore::get_remote_blob(const Digest& digest) {
 bool TieredStore::import_entry(const Digest& key, const ActionResult& entry) {
   if (entry.meta.kind == EntryKind::Result) {
     Remote* from = nullptr;
-    bool all_local = true, read_entry = false;
+    bool read_entry = false;
+    std::vector<Digest> missing;  // blobs the local store lacks
     for (const auto& of : entry.output_files)
-      if (auto have = local_.has_blob(of.digest); !have || !*have) all_local = false;
+      if (auto have = local_.has_blob(of.digest); !have || !*have) missing.push_back(of.digest);
     for (auto& rp : remotes_) {
       if (!rp->readable()) continue;
       // Its blobs may be named only by its own manifest there (store.h): read that first,
       // unless every missing blob's name is known.
-      bool ask_first = false, names_known = false;
-      if (!all_local && rp->store->blobs_named_by_entry()) {
-        names_known = true;
-        for (const auto& of : entry.output_files)
-          if (!rp->store->knows_blob_name(of.digest))
-            if (auto have = local_.has_blob(of.digest); !have || !*have) names_known = false;
-        ask_first = !names_known;
-      }
-      read_entry = ask_first;
-      if (ask_first) (void)rp->store->get_action(key);
+      bool named_by_entry = !missing.empty() && rp->store->blobs_named_by_entry();
+      bool names_known = named_by_entry && std::all_of(missing.begin(), missing.end(), [&](const Digest& d) {
+                           return rp->store->knows_blob_name(d);
+                         });
+      read_entry = named_by_entry && !names_known;
+      if (read_entry) (void)rp->store->get_action(key);
       bool fetched = fetch_blobs(*rp, entry);
       if (!fetched && names_known && rp->readable()) {
         debug("remote " + rp->name + ": a known blob name failed; reading the entry " + key.hex());

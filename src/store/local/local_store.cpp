@@ -198,21 +198,16 @@ Status LocalStore::put_fetched_blob(const Digest& digest, std::string_view data)
 }
 
 Status LocalStore::put_fetched_blob(const Digest& digest, std::string_view data, std::string_view frame) {
-  if (frame.empty() || codec_of(frame) != Codec::Zstd) return put_blob_as(digest, data, true);
-  std::string path = blob_path(digest);
-  if (path_exists(path)) {
-    touch(path);
-    return {};
-  }
-  return write(path, digest, frame, blob_file_tag(digest, data));
+  return put_blob_as(digest, data, true, frame);
 }
 
-Status LocalStore::put_blob_as(const Digest& digest, std::string_view data, bool fetched) {
+Status LocalStore::put_blob_as(const Digest& digest, std::string_view data, bool fetched, std::string_view frame) {
   std::string path = blob_path(digest);
   if (path_exists(path)) {
     touch(path);
     return {};
   }
+  if (!frame.empty() && codec_of(frame) == Codec::Zstd) return write(path, digest, frame, blob_file_tag(digest, data));
   auto z = fetched ? lz4_store(data) : lz4_compress(data);
   if (!z) return z.error();
   return write(path, digest, *z, blob_file_tag(digest, data));

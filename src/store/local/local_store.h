@@ -65,7 +65,9 @@ class LocalStore : public Store {
 
  private:
   Status write(const std::string& path, const Digest& digest, std::string_view data, std::string_view prefix = {});
-  Status put_blob_as(const Digest& digest, std::string_view data, bool fetched);
+  /// Writes `data` as a blob file unless present: `frame` (a zstd frame of `data`) as it is
+  /// when given, else an LZ4 frame, compressed unless `fetched` (stored blocks).
+  Status put_blob_as(const Digest& digest, std::string_view data, bool fetched, std::string_view frame = {});
   void discard_corrupt(const std::string& path, const Digest& digest, uint64_t inode, const std::string& why);
 
   std::string dir_;

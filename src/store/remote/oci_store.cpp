@@ -268,12 +268,7 @@ Result<bool> OciStore::has_blob(const Digest& digest) {
   return have;
 }
 
-Result<std::optional<std::string>> OciStore::get_blob(const Digest& digest) {
-  auto b = fetch_blob(digest);
-  if (!b) return b.error();
-  if (!*b) return std::optional<std::string>{};
-  return std::optional<std::string>(std::move((*b)->content));
-}
+Result<std::optional<std::string>> OciStore::get_blob(const Digest& digest) { return content_of(fetch_blob(digest)); }
 
 Result<std::optional<FetchedBlob>> OciStore::fetch_blob(const Digest& digest) {
   auto z = compressed_.find(digest);

@@ -240,12 +240,7 @@ Status RedisStore::put_action(const Digest& key, const ActionResult& result) {
   return set_value(action_key(key), result.encode());
 }
 
-Result<std::optional<std::string>> RedisStore::get_blob(const Digest& digest) {
-  auto b = fetch_blob(digest);
-  if (!b) return b.error();
-  if (!*b) return std::optional<std::string>{};
-  return std::optional<std::string>(std::move((*b)->content));
-}
+Result<std::optional<std::string>> RedisStore::get_blob(const Digest& digest) { return content_of(fetch_blob(digest)); }
 
 Result<std::optional<FetchedBlob>> RedisStore::fetch_blob(const Digest& digest) {
   auto v = get_value(blob_key(digest));
