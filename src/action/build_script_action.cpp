@@ -191,9 +191,13 @@ class BuildScriptAction : public ActionKind {
     for (const auto& w : traced.side_outputs)
       if (!path_is_under(w, out_dir_)) return not_stored("writes-outside-out-dir", w);
 
-    // What cargo itself watches: the rerun-if files and variables, else the whole package.
+    // What cargo itself watches: the rerun-if files and variables, else the whole package —
+    // which kiln narrows to what the trace saw the script read (by content) plus the
+    // package's file list, which the tracer cannot see being listed (key/package_listing.h):
+    // editing a file the script never read is then a hit, where cargo reruns it.
     RerunDirectives rerun = parse_rerun_directives(result.stdout_data);
     DepInfo dep;
+    std::vector<std::string> listing_dirs;
     std::string manifest_dir = env_or("CARGO_MANIFEST_DIR");
     if (rerun.any()) {
       for (const auto& f : rerun.files) {
@@ -204,9 +208,9 @@ class BuildScriptAction : public ActionKind {
       }
       for (const auto& e : rerun.env) dep.env_deps.push_back({e, std::nullopt});
     } else {
-      walk_files(manifest_dir, dep.inputs, nullptr, true);
+      listing_dirs.push_back(manifest_dir);
     }
-    auto sets = source_set_from_dep_info(dep, cwd_, a.anchors, start_ns, &traced);
+    auto sets = source_set_from_dep_info(dep, cwd_, a.anchors, start_ns, &traced, listing_dirs);
     if (!sets) return not_stored("source-changed", sets.error().message);
     auto& [source_set, manifest_set] = *sets;
     Digest full_key = compute_full_key(a.pre_key, source_set);

@@ -193,6 +193,13 @@ Digest compute_full_key(const Digest& pre_key, const SourceSet& sources) {
     h.field(e.name);
     h.field(e.value ? "=" + *e.value : "unset");
   }
+  if (!sources.listings.empty()) {
+    h.field("listings");
+    for (const auto& l : sources.listings) {
+      h.field(l.dir);
+      h.field(l.digest.hex());
+    }
+  }
   return h.finish();
 }
 

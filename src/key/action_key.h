@@ -57,13 +57,24 @@ struct SourceFile {
   bool operator==(const SourceFile&) const = default;
 };
 
-/// What a compilation read: its source files and env-dep variables (values portable).
-struct SourceSet {
-  std::vector<SourceFile> files;  // sorted by path
-  std::vector<EnvDep> env_deps;   // sorted by name
+/// A directory whose file list is an input (key/package_listing.h): portable path and the
+/// digest of the list.
+struct DirListing {
+  std::string dir;  // portable ("{{kiln:pkg}}")
+  Digest digest;
+  bool operator==(const DirListing&) const = default;
 };
 
-/// Full key from the pre-key and a source set.
+/// What a compilation read: its source files and env-dep variables (values portable), and
+/// for a build script without rerun-if directives its package's file list.
+struct SourceSet {
+  std::vector<SourceFile> files;     // sorted by path
+  std::vector<EnvDep> env_deps;      // sorted by name
+  std::vector<DirListing> listings;  // sorted by dir; empty for every rustc compilation
+};
+
+/// Full key from the pre-key and a source set (listings enter only when there are any, so
+/// keys without them are those of earlier versions).
 Digest compute_full_key(const Digest& pre_key, const SourceSet& sources);
 
 /// Key for an entry whose outputs embed machine paths: the full key plus this run's anchors

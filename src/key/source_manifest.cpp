@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "key/file_digests.h"
+#include "key/package_listing.h"
 #include "util/fs.h"
 
 namespace kiln {
@@ -26,7 +27,7 @@ std::string module_alternative(const std::string& path) {
 }
 
 bool same_files(const ManifestSet& a, const ManifestSet& b) {
-  if (a.files.size() != b.files.size() || a.env_names != b.env_names) return false;
+  if (a.files.size() != b.files.size() || a.env_names != b.env_names || a.listings != b.listings) return false;
   for (size_t i = 0; i < a.files.size(); ++i)
     if (a.files[i].path != b.files[i].path || a.files[i].digest != b.files[i].digest) return false;
   return true;
@@ -55,6 +56,10 @@ std::string SourceManifest::to_json() const {
                                   {"d", f.digest.hex()}});
     js["env"] = s.env_names;
     js["absent"] = s.absent;
+    if (!s.listings.empty()) {  // only then: manifests without listings read as before
+      js["listings"] = nlohmann::json::array();
+      for (const auto& l : s.listings) js["listings"].push_back({{"p", l.dir}, {"d", l.digest.hex()}});
+    }
     j["sets"].push_back(std::move(js));
   }
   return j.dump();
@@ -82,6 +87,12 @@ Result<SourceManifest> SourceManifest::from_json(const std::string& text) {
       }
       s.env_names = js.at("env").get<std::vector<std::string>>();
       s.absent = js.at("absent").get<std::vector<std::string>>();
+      if (js.contains("listings"))
+        for (const auto& jl : js.at("listings")) {
+          auto d = Digest::from_hex(jl.at("d").get<std::string>());
+          if (!d) return d.error();
+          s.listings.push_back({jl.at("p").get<std::string>(), *d});
+        }
       m.sets.push_back(std::move(s));
     }
   } catch (const std::exception& e) {
@@ -104,7 +115,8 @@ bool same_identity(const FileStat& a, const FileStat& b) {
 Result<std::pair<SourceSet, ManifestSet>> source_set_from_dep_info(const DepInfo& dep_info, const std::string& cwd,
                                                                    const PathAnchors& anchors,
                                                                    int64_t compile_start_ns,
-                                                                   const TracedInputs* traced) {
+                                                                   const TracedInputs* traced,
+                                                                   const std::vector<std::string>& listing_dirs) {
   SourceSet ss;
   ManifestSet ms;
   // The identity each traced file had when the compilation opened it.
@@ -156,6 +168,18 @@ Result<std::pair<SourceSet, ManifestSet>> source_set_from_dep_info(const DepInfo
             [](const ManifestFile& a, const ManifestFile& b) { return a.path < b.path; });
   std::sort(ms.absent.begin(), ms.absent.end());
   ms.absent.erase(std::unique(ms.absent.begin(), ms.absent.end()), ms.absent.end());
+  for (const auto& dir : listing_dirs) {
+    auto listing = package_listing(dir);
+    if (!listing) return listing.error();
+    // A file added or removed while the run could list the dir: the list now may not be the
+    // one it saw.
+    if (listing->newest_dir_mtime_ns >= compile_start_ns - kClockSlackNs)
+      return make_error("a file was added or removed during the run: " + dir);
+    ss.listings.push_back({anchors.portable_path(dir), listing->digest});
+  }
+  std::sort(ss.listings.begin(), ss.listings.end(), [](const DirListing& a, const DirListing& b) { return a.dir < b.dir; });
+  ss.listings.erase(std::unique(ss.listings.begin(), ss.listings.end()), ss.listings.end());
+  ms.listings = ss.listings;
 
   std::vector<std::string> env_names;
   for (const auto& e : dep_info.env_deps) env_names.push_back(e.name);
@@ -242,6 +266,16 @@ std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const Pa
       }
     }
     if (!ok) continue;
+    for (const auto& l : set.listings) {
+      auto now = package_listing(anchors.local_path(l.dir));
+      if (!now || now->digest != l.digest) {
+        reject(l.dir, now ? "file list differs" : "missing");
+        ok = false;
+        break;
+      }
+    }
+    if (!ok) continue;
+    ss.listings = set.listings;
     for (const auto& n : set.env_names) ss.env_deps.push_back({n, env_dep_value(n, anchors)});
     return ss;
   }

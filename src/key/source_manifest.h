@@ -36,6 +36,7 @@ struct ManifestSet {
   std::vector<ManifestFile> files;
   std::vector<std::string> env_names;  // env-dep variables (their values are read now)
   std::vector<std::string> absent;     // portable paths that must not exist
+  std::vector<DirListing> listings;    // dirs whose file list must stay the same (key/package_listing.h)
 };
 
 /// The manifest of one pre-key: newest set first, at most kMaxSets.
@@ -52,21 +53,23 @@ struct SourceManifest {
 };
 
 /// Builds a compilation's source set and manifest set from its dep-info and, when the run was
-/// traced, what it really read (`traced`: files, must-stay-absent paths, variables). Every
-/// input must exist and be the very file the compilation read: same size, mtime, ctime and
-/// inode as when the tracer saw it opened (untraced inputs: not modified after
-/// `compile_start_ns`). Errors: missing input, input modified during the compilation,
-/// unreadable input.
+/// traced, what it really read (`traced`: files, must-stay-absent paths, variables), plus the
+/// file lists of `listing_dirs` (absolute; a build script's package). Every input must exist
+/// and be the very file the compilation read: same size, mtime, ctime and inode as when the
+/// tracer saw it opened (untraced inputs: not modified after `compile_start_ns`); a listed
+/// dir must have had no entry added or removed since then. Errors: missing input, input or
+/// listing modified during the compilation, unreadable input.
 Result<std::pair<SourceSet, ManifestSet>> source_set_from_dep_info(const DepInfo& dep_info, const std::string& cwd,
                                                                    const PathAnchors& anchors,
                                                                    int64_t compile_start_ns,
-                                                                   const TracedInputs* traced = nullptr);
+                                                                   const TracedInputs* traced = nullptr,
+                                                                   const std::vector<std::string>& listing_dirs = {});
 
 /// True when two identities name the same, unchanged file (size, mtime, ctime, inode).
 bool same_identity(const FileStat& a, const FileStat& b);
 
-/// The first set of `manifest` whose files still have their recorded contents and whose
-/// absent files are still absent, as a SourceSet with the env-dep values of the current
+/// The first set of `manifest` whose files still have their recorded contents, whose
+/// absent files are still absent and whose listed dirs still hold the same file list, as a SourceSet with the env-dep values of the current
 /// environment; nullopt when none matches. When `mismatches` is given, it receives one line
 /// per rejected set naming the first file that differed (for KILN_LOG: a build script whose
 /// OUT_DIR output is not reproducible shows up here).

@@ -2,8 +2,9 @@
 # Build-script runs are cached actions (tests/fixtures/buildscripts): after `cargo clean` every
 # run hits and restores OUT_DIR, stdout is replayed (cargo's `output` file, -vv directives),
 # a second checkout at another path hits too; changing one input — a C source, a header, a
-# variable named by rerun-if-env-changed, a file of a package without rerun-if lines, a
-# feature, the profile — reruns exactly the scripts it concerns; a script that writes outside OUT_DIR is
+# variable named by rerun-if-env-changed, a file read by a script without rerun-if lines or
+# the file list of its package (not a file it never read), a feature, the profile — reruns
+# exactly the scripts it concerns; a script that writes outside OUT_DIR is
 # never cached; plain `RUSTC_WRAPPER=kiln cargo build` hits the same runs; KILN_DISABLE=1 runs
 # everything plainly. Every build's program is compared with
 # a plain cargo build's.
@@ -82,6 +83,23 @@ FIXTURE_BS_VAR=set-by-test expect_same_program envvar
 echo "norerun data v2" >crates/norerun/data.txt
 change norerun "norerun" cargo kiln build
 expect_same_program norerun
+# norerun's script reads data.txt and lists src/: editing a file it never read is a hit (cargo
+# reruns it), a file added or renamed in the package a miss, the earlier list a hit again.
+echo "// edited" >>crates/norerun/src/lib.rs
+change norerun-unread "" cargo kiln build
+expect_runs norerun-unread hit "norerun" "norerun-unread: the run hits"
+expect_same_program norerun-unread
+echo "// new" >crates/norerun/src/extra.rs
+change norerun-added "norerun" cargo kiln build
+expect_same_program norerun-added
+expect_file_contains "$E2E_TMP/norerun-added.kiln" "norerun files: extra.rs,lib.rs" "norerun-added: the new list reached the program"
+mv crates/norerun/src/extra.rs crates/norerun/src/other.rs
+change norerun-renamed "norerun" cargo kiln build
+expect_same_program norerun-renamed
+rm crates/norerun/src/other.rs
+change norerun-removed "" cargo kiln build
+expect_runs norerun-removed hit "norerun" "norerun-removed: the first list's run hits"
+expect_same_program norerun-removed
 change feature "dependent" cargo kiln build --features loud
 PLAIN_ARGS="--features loud" expect_same_program feature
 change release "$all" cargo kiln build --release

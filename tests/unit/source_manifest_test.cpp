@@ -2,12 +2,14 @@
 // real dep-info of tests/data/depinfo/lib.d over a scratch copy of its sources; the JSON
 // round trip; match_manifest finding the set while the files are unchanged (even from
 // another checkout), rejecting it when a file changed or vanished, and rejecting it when a
-// module-resolution alternative appears (src/foo.rs recorded, then src/foo/mod.rs created).
+// module-resolution alternative appears (src/foo.rs recorded, then src/foo/mod.rs created);
+// a build script's package file list (key/package_listing.h) in the key and the manifest.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 
 #include "key/action_key.h"
+#include "key/package_listing.h"
 #include "key/source_manifest.h"
 #include "rustc/dep_info.h"
 #include "test_support.h"
@@ -277,6 +279,101 @@ TEST(SourceManifestRecord, RejectsMissingOrRacyInputs) {
   dep.inputs = {"src/lib.rs"};
   EXPECT_FALSE(source_set_from_dep_info(dep, ws, ws_anchors(ws), kPast * 1000000000).ok());
   EXPECT_TRUE(source_set_from_dep_info(dep, ws, ws_anchors(ws), (kPast + 60) * 1000000000).ok());
+}
+
+// A build script without rerun-if lines: the package's file list is an input beside what the
+// script read. Editing an unread file keeps the set; adding, removing or renaming one rejects
+// it, and a recording after the change has another full key.
+class PackageListingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pkg_ = root_ / "ws/pkg";
+    for (const char* rel : {"ws/pkg/Cargo.toml", "ws/pkg/build.rs", "ws/pkg/src/main.rs", "ws/pkg/README.md"})
+      testing::set_mtime(root_.write(rel, std::string("// ") + rel + "\n"), kPast);
+    (void)root_.write("ws/pkg/target/debug/CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n");
+    (void)root_.write("ws/pkg/.git/HEAD", "ref: refs/heads/main\n");
+    age_dirs();
+  }
+  void age_dirs() {
+    for (const char* rel : {"ws", "ws/pkg", "ws/pkg/src"}) testing::set_mtime(root_ / rel, kPast);
+  }
+  Result<std::pair<SourceSet, ManifestSet>> record() {
+    DepInfo read;  // what the trace saw the script read
+    read.inputs = {pkg_ + "/build.rs"};
+    return source_set_from_dep_info(read, pkg_, ws_anchors(root_ / "ws"), wall_ns(), nullptr, {pkg_});
+  }
+
+  testing::TempDir root_;
+  std::string pkg_;
+};
+
+TEST_F(PackageListingTest, ListingIsInTheKeyAndTheManifest) {
+  auto rec = record();
+  ASSERT_TRUE(rec.ok()) << rec.error().message;
+  ASSERT_EQ(rec->first.listings.size(), 1u);
+  EXPECT_EQ(rec->first.listings[0].dir, "{{kiln:ws}}/pkg");
+  EXPECT_EQ(rec->second.listings, rec->first.listings);
+  SourceSet without = rec->first;
+  without.listings.clear();
+  Digest pre = sha256("pre");
+  EXPECT_NE(compute_full_key(pre, rec->first), compute_full_key(pre, without));
+  SourceManifest m;
+  m.add(rec->second);
+  auto back = SourceManifest::from_json(m.to_json());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->sets[0].listings, rec->second.listings);
+  auto hit = match_manifest(*back, ws_anchors(root_ / "ws"));
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(compute_full_key(pre, *hit), compute_full_key(pre, rec->first));
+}
+
+TEST_F(PackageListingTest, EditingAnUnreadFileKeepsTheSet) {
+  auto rec = record();
+  ASSERT_TRUE(rec.ok()) << rec.error().message;
+  SourceManifest m;
+  m.add(rec->second);
+  (void)root_.write("ws/pkg/src/main.rs", "fn main() { /* edited */ }\n");
+  (void)root_.write("ws/pkg/target/debug/new-output", "x");  // build dirs are not the package's
+  (void)root_.write("ws/pkg/.git/index", "x");
+  EXPECT_TRUE(match_manifest(m, ws_anchors(root_ / "ws")).has_value());
+}
+
+TEST_F(PackageListingTest, AddingRemovingOrRenamingAFileRejectsTheSet) {
+  auto rec = record();
+  ASSERT_TRUE(rec.ok()) << rec.error().message;
+  SourceManifest m;
+  m.add(rec->second);
+  Digest pre = sha256("pre");
+  auto check_rejected = [&](const char* what) {
+    std::vector<std::string> why;
+    EXPECT_FALSE(match_manifest(m, ws_anchors(root_ / "ws"), &why).has_value()) << what;
+    ASSERT_EQ(why.size(), 1u) << what;
+    EXPECT_EQ(why[0], "{{kiln:ws}}/pkg: file list differs") << what;
+    age_dirs();
+    auto again = record();
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_NE(compute_full_key(pre, again->first), compute_full_key(pre, rec->first)) << what;
+  };
+  std::string added = root_.write("ws/pkg/src/extra.rs", "\n");
+  check_rejected("added");
+  ASSERT_EQ(std::rename(added.c_str(), (pkg_ + "/src/renamed.rs").c_str()), 0);
+  check_rejected("renamed");
+  ASSERT_EQ(std::remove((pkg_ + "/src/renamed.rs").c_str()), 0);
+  ASSERT_EQ(std::remove((pkg_ + "/README.md").c_str()), 0);
+  check_rejected("removed");
+}
+
+TEST_F(PackageListingTest, AFileAddedDuringTheRunIsNotStored) {
+  (void)root_.write("ws/pkg/src/new.rs", "\n");  // the dir's mtime is now: after the run began
+  auto rec = record();
+  ASSERT_FALSE(rec.ok());
+  EXPECT_NE(rec.error().message.find("added or removed during the run"), std::string::npos);
+}
+
+TEST(PackageListing, NotADirectoryIsAnError) {
+  testing::TempDir root;
+  EXPECT_FALSE(package_listing(root / "missing").ok());
+  EXPECT_FALSE(package_listing(root.write("file", "x")).ok());
 }
 
 }  // namespace
