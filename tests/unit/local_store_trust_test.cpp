@@ -199,6 +199,23 @@ TEST_F(TrustTest, TempFilesAreNeverReadAndVerifyCleansTheAbandonedOnes) {
   EXPECT_FALSE(path_exists(live_tmp));
 }
 
+// A writer killed but not yet reaped (a background store reparented to a slow init) is a
+// zombie: its temp file is abandoned, not in use.
+TEST_F(TrustTest, AZombieWritersTempFileIsAbandoned) {
+  pid_t zombie = ::fork();
+  if (zombie == 0) ::_exit(0);
+  std::string name = std::string(62, 'a') + ".tmp." + std::to_string(zombie) + ".abcdefghij";
+  int64_t now = wall_ns();
+  bool abandoned = false;
+  for (int i = 0; i < 200 && !abandoned; ++i) {  // until the child has exited (unreaped)
+    abandoned = store_temp_abandoned(name, now, now);
+    if (!abandoned) ::usleep(5000);
+  }
+  EXPECT_TRUE(abandoned);
+  EXPECT_FALSE(store_temp_abandoned(std::string(62, 'a') + ".tmp." + std::to_string(::getpid()) + ".x", now, now));
+  ::waitpid(zombie, nullptr, 0);
+}
+
 TEST_F(TrustTest, VerifyFindsAndRemovesDamage) {
   LocalStore store(dir_, 0);
   std::vector<Digest> keys;

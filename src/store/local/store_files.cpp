@@ -9,6 +9,9 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <string>
+
+#include "util/fs.h"
 
 namespace kiln {
 namespace {
@@ -22,10 +25,19 @@ bool is_hex(const std::string& s, size_t n) {
   return true;
 }
 
+// True when `pid` is a live process. A zombie is not: a killed background store is reparented
+// when its wrapper has returned, and a parent that is slow to reap (a container's init) would
+// otherwise keep its torn temp file "in use" forever (proc(5): state Z or X in /proc/PID/stat).
 bool pid_running(long pid) {
   if (pid <= 0) return false;
-  if (::kill(static_cast<pid_t>(pid), 0) == 0) return true;
-  return errno == EPERM;
+  if (::kill(static_cast<pid_t>(pid), 0) != 0) return errno == EPERM;
+  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat").value_or("");
+  size_t close = stat.rfind(')');
+  if (close != std::string::npos && close + 2 < stat.size()) {
+    char state = stat[close + 2];
+    if (state == 'Z' || state == 'X') return false;
+  }
+  return true;
 }
 
 }  // namespace
