@@ -18,6 +18,7 @@
 #include "core/replay.h"
 #include "key/action_key.h"
 #include "key/file_digests.h"
+#include "key/package_listing.h"
 #include "key/source_manifest.h"
 #include "key/traced_inputs.h"
 #include "rustc/rustup.h"
@@ -44,7 +45,7 @@ void walk_files(const std::string& dir, std::vector<std::string>& out, std::stri
       continue;
     }
     if (S_ISDIR(st.st_mode)) {
-      if (skip_build_dirs && (name == ".git" || name == "target" || path_exists(p + "/CACHEDIR.TAG"))) continue;
+      if (skip_build_dirs && is_build_or_vcs_dir(p)) continue;
       walk_files(p, out, symlink, skip_build_dirs);
     } else if (S_ISREG(st.st_mode)) {
       out.push_back(p);

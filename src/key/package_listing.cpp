@@ -22,7 +22,7 @@ void list_below(const std::string& dir, const std::string& rel, std::vector<std:
     if (S_ISLNK(st.st_mode)) {
       out.push_back("l " + r);
     } else if (S_ISDIR(st.st_mode)) {
-      if (name == ".git" || name == "target" || path_exists(p + "/CACHEDIR.TAG")) continue;
+      if (is_build_or_vcs_dir(p)) continue;
       out.push_back("d " + r);
       newest = std::max(newest, int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec);
       list_below(p, r, out, newest);
@@ -33,6 +33,11 @@ void list_below(const std::string& dir, const std::string& rel, std::vector<std:
 }
 
 }  // namespace
+
+bool is_build_or_vcs_dir(const std::string& dir) {
+  std::string name = base_name(dir);
+  return name == ".git" || name == "target" || path_exists(dir + "/CACHEDIR.TAG");
+}
 
 Result<PackageListing> package_listing(const std::string& dir) {
   struct stat st {};

@@ -17,6 +17,10 @@
 
 namespace kiln {
 
+/// True for a directory below a package that is not part of its sources: `.git`, `target`, or
+/// one holding a `CACHEDIR.TAG` (cargo's target dirs, wherever CARGO_TARGET_DIR put them).
+bool is_build_or_vcs_dir(const std::string& dir);
+
 /// A file list and when it last changed.
 struct PackageListing {
   Digest digest;                    // see package_listing()
@@ -25,8 +29,8 @@ struct PackageListing {
 
 /// The file list below `dir`: `digest` is the SHA-256 of the sorted relative paths of its
 /// regular files, symlinks and directories, each with its kind ('f', 'l', 'd'), skipping
-/// `.git`, `target` and directories holding a `CACHEDIR.TAG` (cargo's target dirs). Contents,
-/// sizes and times do not enter the digest. Errors: `dir` is not a directory.
+/// is_build_or_vcs_dir() dirs. Contents, sizes and times do not enter the digest.
+/// Errors: `dir` is not a directory.
 Result<PackageListing> package_listing(const std::string& dir);
 
 }  // namespace kiln

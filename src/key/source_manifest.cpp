@@ -235,6 +235,17 @@ std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const Pa
     if (it == exists.end()) it = exists.emplace(portable, path_exists(anchors.local_path(portable))).first;
     return it->second;
   };
+  // A listed dir (a build script's package: a whole workspace for ripgrep) is walked once per
+  // lookup, not once per set.
+  std::map<std::string, std::optional<Digest>> listings;
+  auto listing_of = [&](const std::string& portable) -> const std::optional<Digest>& {
+    auto it = listings.find(portable);
+    if (it == listings.end()) {
+      auto l = package_listing(anchors.local_path(portable));
+      it = listings.emplace(portable, l ? std::optional<Digest>(l->digest) : std::nullopt).first;
+    }
+    return it->second;
+  };
   for (const auto& set : manifest.sets) {
     bool ok = true;
     for (const auto& sp : suspects) {  // set.files is sorted by path
@@ -267,8 +278,8 @@ std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const Pa
     }
     if (!ok) continue;
     for (const auto& l : set.listings) {
-      auto now = package_listing(anchors.local_path(l.dir));
-      if (!now || now->digest != l.digest) {
+      const auto& now = listing_of(l.dir);
+      if (!now || *now != l.digest) {
         reject(l.dir, now ? "file list differs" : "missing");
         ok = false;
         break;

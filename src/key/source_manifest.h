@@ -68,11 +68,12 @@ Result<std::pair<SourceSet, ManifestSet>> source_set_from_dep_info(const DepInfo
 /// True when two identities name the same, unchanged file (size, mtime, ctime, inode).
 bool same_identity(const FileStat& a, const FileStat& b);
 
-/// The first set of `manifest` whose files still have their recorded contents, whose
-/// absent files are still absent and whose listed dirs still hold the same file list, as a SourceSet with the env-dep values of the current
-/// environment; nullopt when none matches. When `mismatches` is given, it receives one line
-/// per rejected set naming the first file that differed (for KILN_LOG: a build script whose
-/// OUT_DIR output is not reproducible shows up here).
+/// The first set of `manifest` whose files still have their recorded contents, whose absent
+/// files are still absent and whose listed dirs still hold the same file list, as a SourceSet
+/// with the env-dep values of the current environment; nullopt when none matches. When
+/// `mismatches` is given, it receives one line per rejected set naming the first file that
+/// differed (for KILN_LOG: a build script whose OUT_DIR output is not reproducible shows up
+/// here).
 std::optional<SourceSet> match_manifest(const SourceManifest& manifest, const PathAnchors& anchors,
                                         std::vector<std::string>* mismatches = nullptr);
 

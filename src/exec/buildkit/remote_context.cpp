@@ -12,6 +12,7 @@
 #include <set>
 
 #include "container/run_spec.h"
+#include "key/package_listing.h"
 #include "util/fs.h"
 #include "util/text.h"
 
@@ -73,8 +74,7 @@ struct Collector {
       const fs::path& p = it->path();
       std::error_code e2;
       if (it->is_directory(e2)) {
-        std::string name = p.filename().string();
-        if (name == ".git" || name == "target" || fs::exists(p / "CACHEDIR.TAG", e2)) it.disable_recursion_pending();
+        if (is_build_or_vcs_dir(p.string())) it.disable_recursion_pending();
         continue;
       }
       add_file(p.string());
