@@ -64,6 +64,7 @@ e2e_copy_fixture buildscripts "$ws2"
 (cd "$ws2" && CARGO_TARGET_DIR="$E2E_TMP/target-b" kiln_cargo second build) || fail "second checkout"
 expect_runs second hit "$all" "second checkout: every cached run hits"
 expect_eq 0 "$(count_misses second)" "second checkout: no compilation misses"
+(cd "$ws2" && CARGO_TARGET_DIR="$E2E_TMP/target-b" expect_same_program second) || exit 1
 
 # change CASE "PKG…": after the change, exactly these packages' runs miss.
 change() {
