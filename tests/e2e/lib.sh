@@ -63,6 +63,14 @@ e2e_copy_fixture() {
   (cd "$src" && tar --exclude=./target -cf - .) | (cd "$2" && tar -xf -)
 }
 
+# e2e_copy_corpus SRC DEST: copies a prepared corpus app (scripts/prepare-debian-app.sh) to DEST
+# without its target dir: a build someone ran in the shared corpus copy must not make a test's
+# cold build fresh (CI once saw "0 misses" that way).
+e2e_copy_corpus() {
+  mkdir -p "$2"
+  (cd "$1" && tar --exclude=./target -cf - .) | (cd "$2" && tar -xf -)
+}
+
 # kiln_run TAG COMMAND…: runs COMMAND with KILN_LOG=$E2E_TMP/TAG.log (truncated first),
 # stdout to $E2E_TMP/TAG.out and stderr to $E2E_TMP/TAG.err. Returns COMMAND's exit code.
 kiln_run() {

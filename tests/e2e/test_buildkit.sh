@@ -92,7 +92,7 @@ expect_eq 1 "$(grep -c 'buildkit:' "$E2E_TMP/down.err")" "one warning"
 expect_eq "$expected_app" "$(./target/debug/app)" "and the build ran locally"
 
 # ripgrep on the daemon; then the same entries serve a local build.
-cp -r "$RG_SRC" "$E2E_TMP/rg"
+e2e_copy_corpus "$RG_SRC" "$E2E_TMP/rg"
 cd "$E2E_TMP/rg"
 KILN_DIR=$E2E_TMP/store-rg kiln_cargo rg-remote build
 [ "$(remote_runs rg-remote)" -ge 60 ] || fail "ripgrep's misses ran on the daemon ($(remote_runs rg-remote) did)"

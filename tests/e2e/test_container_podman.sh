@@ -32,7 +32,7 @@ done
 # The toolchain image is built on first use: remove it so that this run is a first use.
 image=$(awk '{print $(NF-1)}' "$E2E_TMP/dry.out")
 case "$image" in kiln-toolchain:*) podman rmi -f "$image" >/dev/null 2>&1 || true ;; *) fail "dry run names the toolchain image ($image)" ;; esac
-cp -a "$corpus/ripgrep" "$E2E_TMP/rg"
+e2e_copy_corpus "$corpus/ripgrep" "$E2E_TMP/rg"
 cd "$E2E_TMP/rg"
 kiln_cargo container-cold --container build
 expect_file_contains "$E2E_TMP/container-cold.err" "building kiln-toolchain:" "the toolchain image is built on first use"

@@ -19,7 +19,7 @@ export KILN_CONTAINER_RUNTIME=podman
 container_base podman
 corpus=${KILN_CORPUS_DIR:-/var/tmp/kiln-corpus}
 "$KILN_SOURCE_DIR/scripts/prepare-debian-app.sh" rust-ripgrep "$corpus/ripgrep" >/dev/null
-cp -a "$corpus/ripgrep" "$E2E_TMP/rg"
+e2e_copy_corpus "$corpus/ripgrep" "$E2E_TMP/rg"
 cd "$E2E_TMP/rg"
 archive=$E2E_TMP/rg.oci.tar
 export SOURCE_DATE_EPOCH=1700000000

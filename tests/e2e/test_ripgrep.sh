@@ -18,7 +18,7 @@ corpus=${KILN_CORPUS_DIR:-/var/tmp/kiln-corpus}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export KILN_DIR="$work/store"
-cp -a "$corpus/ripgrep" "$work/a"
+e2e_copy_corpus "$corpus/ripgrep" "$work/a"
 cd "$work/a"
 
 count() { grep -c "^\[[0-9]*\] $1 " "$2" || true; }
@@ -67,7 +67,7 @@ cargo kiln build 2>"$work/again.err"
 if grep -q Compiling "$work/again.err"; then echo "FAIL: not fresh after a warm build"; cat "$work/again.err"; exit 1; fi
 
 # Another checkout at another path, another target dir, same store.
-cp -a "$corpus/ripgrep" "$work/b-elsewhere"
+e2e_copy_corpus "$corpus/ripgrep" "$work/b-elsewhere"
 cd "$work/b-elsewhere"
 all_hits moved "$work/tgt-b" CARGO_TARGET_DIR="$work/tgt-b"
 if grep -rlF "$work/a" "$work/tgt-b" >/dev/null; then
