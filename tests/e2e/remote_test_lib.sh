@@ -19,7 +19,13 @@ cleanup() {
   local p
   for p in "${server_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${server_pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  [ -n "${KEEP_WORK:-}" ] || rm -rf "$work" "$XDG_CONFIG_HOME"
+  # Results still being stored in the background (a plain `cargo build` in a kiln session
+  # stores after cargo returned) would write into the dir being removed: CI once saw rm fail
+  # with "Directory not empty".
+  for p in "$work"/store-*; do
+    [ -d "$p" ] && { KILN_DIR="$p" "$KILN_BIN" cache wait >/dev/null 2>&1 || true; }
+  done
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$work" "$XDG_CONFIG_HOME" || rm -rf "$work" "$XDG_CONFIG_HOME"
 }
 trap cleanup EXIT
 
