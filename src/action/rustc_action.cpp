@@ -122,7 +122,12 @@ class RustcAction : public ActionKind {
   }
 
   Status restore(Store& store, const ActionResult& entry, const PreparedAction& a) override {
-    return restore_outputs(store, entry, a.anchors);
+    return restore_outputs(store, entry, a.anchors, /*remember_digests=*/true, /*may_link=*/true);
+  }
+
+  Status before_run(const PreparedAction&) override {
+    break_shared_links(collect_outputs(inv_, 0));
+    return {};
   }
 
   void replay(const ActionResult& entry, const PreparedAction& a) override { replay_output(entry, a.anchors); }

@@ -111,6 +111,13 @@ Status apply_remap(Config& c, const RawValue& v, const Layer&) {
   return {};
 }
 
+Status apply_hard_links(Config& c, const RawValue& v, const Layer&) {
+  auto b = as_bool(v);
+  if (!b) return b.error();
+  c.hard_links = *b;
+  return {};
+}
+
 Status apply_disable(Config& c, const RawValue& v, const Layer&) {
   auto b = as_bool(v);
   if (!b) return b.error();
@@ -335,6 +342,10 @@ const std::vector<KeyDef>& key_defs() {
       {{"disable", "KILN_DISABLE", "bool", "off",
         "Run rustc directly: no lookup, no store, no stats."},
        apply_disable},
+      {{"hard_links", "KILN_HARD_LINKS", "bool", "on",
+        "A hit restores each output of 32 KiB or more as a hard link to the local store's copy "
+        "(checked first; docs/architecture.md, Stores). Off: outputs are copied."},
+       apply_hard_links},
       {{"remote", "KILN_REMOTE", "array of URLs (space-separated in the env)", "[]",
         "Remote stores, searched in order after the local store: http(s)://host/prefix (Bazel "
         "HTTP cache), redis://host:port, oci://host[:port]/repository (OCI registry; "
@@ -696,6 +707,7 @@ std::string config_value_text(const Config& c, const std::string& key) {
   if (key == "cache_size") return toml_string(format_size(c.cache_size_bytes));
   if (key == "remap") return c.remap ? "true" : "false";
   if (key == "disable") return c.disabled ? "true" : "false";
+  if (key == "hard_links") return c.hard_links ? "true" : "false";
   if (key == "remote") {
     std::string out = "[";
     for (size_t i = 0; i < c.remotes.size(); ++i)

@@ -10,6 +10,7 @@
 //   cache_size / KILN_CACHE_SIZE       local store cap, "10G", "500M" or bytes (10 GiB)
 //   remap / KILN_REMAP                 add --remap-path-prefix for path-independent outputs (on)
 //   disable / KILN_DISABLE             run rustc directly, count nothing (off)
+//   hard_links / KILN_HARD_LINKS       hits hard-link large outputs to the store's blobs (on)
 //   remote / KILN_REMOTE               remote store URLs (TOML array; space-separated in env)
 //   remote_timeout / KILN_REMOTE_TIMEOUT  bound on remote traffic, ms (5000)
 //   upload / KILN_UPLOAD               "all", "dependencies" (never upload workspace crates), "none"
@@ -49,6 +50,7 @@ struct Config {
   std::string dir;
   bool remap = true;
   bool disabled = false;
+  bool hard_links = true;  // hits link large outputs to the store's plain blob files
   uint64_t cache_size_bytes = 10ull << 30;
   std::vector<std::string> remotes;  // URLs, each possibly with a "#read-only"/"#write-only" suffix
   int remote_timeout_ms = 5000;

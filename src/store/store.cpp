@@ -5,7 +5,7 @@
 
 namespace kiln {
 
-Result<bool> Store::restore_blob(const Digest& digest, const std::string& path, bool executable) {
+Result<bool> Store::restore_blob(const Digest& digest, const std::string& path, bool executable, bool) {
   auto blob = get_blob(digest);
   if (!blob) return blob.error();
   if (!*blob) return false;

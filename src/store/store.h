@@ -124,8 +124,11 @@ class Store {
   /// through a temp file renamed into place only once the content matched the digest; missing
   /// parent directories are created. False on a miss or a corrupt blob (nothing written).
   /// Errors: the store cannot be read, or `path` cannot be written. This default goes through
-  /// get_blob(); the local store streams instead (local/blob_stream.h).
-  virtual Result<bool> restore_blob(const Digest& digest, const std::string& path, bool executable);
+  /// get_blob(); the local store streams instead (local/blob_stream.h). `may_link`: the caller
+  /// never rewrites `path` in place (rustc's outputs: local/blob_link.h), so a store may make
+  /// it a hard link to its own checked copy.
+  virtual Result<bool> restore_blob(const Digest& digest, const std::string& path, bool executable,
+                                    bool may_link = false);
 };
 
 }  // namespace kiln

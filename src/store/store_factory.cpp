@@ -48,6 +48,7 @@ Result<std::unique_ptr<Store>> make_remote_store(const RemoteUrl& given, int tim
 
 StoreChain make_store_chain(const Config& cfg) {
   auto local = std::make_unique<LocalStore>(cfg.dir, cfg.cache_size_bytes);
+  local->set_hard_links(cfg.hard_links);
   if (cfg.remotes.empty()) return StoreChain(std::move(local), nullptr);
   auto tiered = std::make_unique<TieredStore>(*local, cfg.dir, session_env().session, parse_upload_policy(cfg.upload));
   for (size_t i = 0; i < cfg.remotes.size(); ++i) {

@@ -265,8 +265,9 @@ Result<std::optional<std::string>> TieredStore::get_blob(const Digest& digest) {
   return std::optional<std::string>(std::move(*got));
 }
 
-Result<bool> TieredStore::restore_blob(const Digest& digest, const std::string& path, bool executable) {
-  auto local = local_.restore_blob(digest, path, executable);
+Result<bool> TieredStore::restore_blob(const Digest& digest, const std::string& path, bool executable,
+                                       bool may_link) {
+  auto local = local_.restore_blob(digest, path, executable, may_link);
   if (local && *local) return local;
   return Store::restore_blob(digest, path, executable);
 }

@@ -65,7 +65,8 @@ class TieredStore : public Store {
   Status put_blob(const Digest& digest, std::string_view data) override;
   Result<bool> has_blob(const Digest& digest) override;
   /// From the local store when it has the blob, else through get_blob() (remotes, verified).
-  Result<bool> restore_blob(const Digest& digest, const std::string& path, bool executable) override;
+  Result<bool> restore_blob(const Digest& digest, const std::string& path, bool executable,
+                            bool may_link = false) override;
 
   /// Number of remotes (broken ones included).
   size_t remote_count() const { return remotes_.size(); }

@@ -103,6 +103,28 @@ Status commit_temp(TempFile& t) {
   return {};
 }
 
+Result<bool> link_beside(const std::string& existing, const std::string& target) {
+  std::string tmp = target + unique_suffix();
+  // AT_SYMLINK_FOLLOW: `existing` may be /proc/self/fd/N, which names the open file itself.
+  auto link_tmp = [&] { return ::linkat(AT_FDCWD, existing.c_str(), AT_FDCWD, tmp.c_str(), AT_SYMLINK_FOLLOW); };
+  if (link_tmp() != 0) {
+    int e = errno;
+    if (e == ENOENT && path_exists(existing)) {  // the target's directory is missing
+      if (auto m = make_dirs(dir_name(target)); !m) return m.error();
+      if (link_tmp() == 0) e = 0;
+      else e = errno;
+    }
+    if (e == EXDEV || e == EPERM || e == EMLINK || e == ENOTSUP || e == EOPNOTSUPP) return false;
+    if (e != 0) return make_error("cannot link " + existing + " to " + tmp + ": " + std::strerror(e));
+  }
+  if (::rename(tmp.c_str(), target.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return make_error("cannot rename " + tmp + " to " + target + ": " + std::strerror(e));
+  }
+  return true;
+}
+
 Status write_fd(int fd, std::string_view data) {
   const char* p = data.data();
   size_t left = data.size();

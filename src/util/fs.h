@@ -50,6 +50,13 @@ Status commit_temp(TempFile& t);
 /// Closes and removes `t` without touching its target.
 void discard_temp(TempFile& t);
 
+/// Makes `target` a hard link to `existing` (linkat(2) to a temp name beside `target`, then
+/// rename(2) over it, so readers see the old file or the new one); `existing` may be
+/// /proc/self/fd/N to link an open file. Returns false, with nothing
+/// changed, where this filesystem or pair of paths cannot link (EXDEV: another filesystem;
+/// EPERM, EMLINK, ENOTSUP/EOPNOTSUPP): the caller copies instead. Errors: other errno text.
+Result<bool> link_beside(const std::string& existing, const std::string& target);
+
 /// Writes all of `data` to `fd`, retrying short writes and EINTR. Errors: errno text.
 Status write_fd(int fd, std::string_view data);
 

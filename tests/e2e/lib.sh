@@ -32,7 +32,7 @@ e2e_init() {
   unset RUSTC_WRAPPER RUSTC_WORKSPACE_WRAPPER RUSTC RUSTFLAGS CARGO_ENCODED_RUSTFLAGS CARGO_TARGET_DIR \
     CARGO_BUILD_TARGET_DIR CARGO_INCREMENTAL KILN_LOG KILN_REMAP KILN_DISABLE KILN_REMOTE KILN_UPLOAD \
     KILN_CACHE_SIZE KILN_SESSION KILN_BACKGROUND_STORE RUSTUP_TOOLCHAIN KILN_EXECUTOR KILN_BUILDKIT_CLIENT \
-    KILN_BUILDKIT_IMAGE KILN_REMOTE_ENV KILN_ACTION_LOG KILN_DOCKER RUSTDOC KILN_RUSTDOC KILN_DOC_ROOTS_FILE
+    KILN_BUILDKIT_IMAGE KILN_REMOTE_ENV KILN_ACTION_LOG KILN_DOCKER RUSTDOC KILN_RUSTDOC KILN_DOC_ROOTS_FILE KILN_HARD_LINKS
   export CARGO_TERM_COLOR=never CARGO_TERM_PROGRESS_WHEN=never
   E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kiln-e2e.XXXXXX")
   E2E_TMP=$(readlink -f "$E2E_TMP")
@@ -106,6 +106,7 @@ log_events() {
       if (w[1] == "crate" && w[3] == "pre-key") { pkg[pid] = "?"; next }
       if (rest ~ /^  env: CARGO_PKG_NAME=/) { sub(/^  env: CARGO_PKG_NAME=/, "", rest); pkg[pid] = rest; next }
       p = (pid in pkg) ? pkg[pid] : "?"
+      if (w[1] == "hit" && w[2] == "not" && w[3] == "restorable,") next  # "hit not restorable, running it: …"
       if (w[1] == "hit" || w[1] == "miss") { print w[1], p ":" w[2] ":" w[3]; delete pkg[pid] }
       else if (w[1] == "not-cached") { r = w[3]; sub(/:$/, "", r); print "not-cached", p ":" w[2] ":" r; delete pkg[pid] }
     }' "$E2E_TMP/$1.log" | sort

@@ -11,6 +11,7 @@
 # fail the test at once. Each `rg` is compared with the one first built from the same outputs.
 set -euo pipefail
 : "${KILN_BIN:?}" "${KILN_SOURCE_DIR:?}"
+source "$(dirname "$0")/lib.sh"  # (helpers only: this test keeps its own temp dir)
 export PATH="$(dirname "$KILN_BIN"):$HOME/.cargo/bin:$PATH"
 corpus=${KILN_CORPUS_DIR:-/var/tmp/kiln-corpus}
 "$KILN_SOURCE_DIR/scripts/prepare-debian-app.sh" rust-ripgrep "$corpus/ripgrep" >/dev/null

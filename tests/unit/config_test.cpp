@@ -139,6 +139,7 @@ TEST_F(ConfigTest, EnvironmentValues) {
   env["KILN_BACKGROUND_STORE"] = "1";
   env["KILN_REMOTE_COMPRESSION"] = "off";
   env["KILN_LINKER"] = "mold";
+  env["KILN_HARD_LINKS"] = "off";
   env["KILN_CONTAINER_IMAGE"] = "img:1";
   env["KILN_CONTAINER_BASE_IMAGE"] = "base:2";
   env["KILN_CONTAINER_RUNTIME"] = "docker";
@@ -163,6 +164,7 @@ TEST_F(ConfigTest, EnvironmentValues) {
   EXPECT_EQ(r.config.background_store, "on");
   EXPECT_EQ(r.config.remote_compression, "off");
   EXPECT_EQ(r.config.linker, "mold");
+  EXPECT_FALSE(r.config.hard_links);
   EXPECT_EQ(r.config.container_image, "img:1");
   EXPECT_EQ(r.config.container_base_image, "base:2");
   EXPECT_EQ(r.config.container_runtime, "docker");

@@ -11,8 +11,10 @@
 
 #include "store/local/blob_file.h"
 #include "store/local/local_store.h"
+#include "store/local/store_verify.h"
 #include "test_support.h"
 #include "util/compress.h"
+#include "util/clock.h"
 #include "util/fs.h"
 
 namespace kiln {
@@ -38,6 +40,13 @@ std::string slurp(const std::string& path) {
   return s.ok() ? *s : std::string();
 }
 
+// Replaces the file at `path` with a new one (a new inode, no attributes): as another writer's
+// rename would, or an older kiln's file.
+void replace_file(const std::string& path, const std::string& bytes) {
+  ASSERT_TRUE(write_file_atomic(path, bytes).ok());
+}
+
+// Rewrites the file at `path` in place (same inode, attributes kept): damage.
 void overwrite(const std::string& path, const std::string& bytes) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f << bytes;
@@ -52,7 +61,7 @@ class LocalStoreTest : public ::testing::Test {
 };
 
 TEST_F(LocalStoreTest, BlobRoundTrip) {
-  std::string data = std::string("some rlib bytes\0with a NUL", 26) + std::string(100000, 'x');
+  std::string data = std::string("some rlib bytes\0with a NUL", 26) + std::string(20000, 'x');  // < 32 KiB: framed
   Digest d = sha256(data);
   auto miss = store_.get_blob(d);
   ASSERT_TRUE(miss.ok());
@@ -216,7 +225,7 @@ TEST_F(LocalStoreTest, RestoreBlobStreamsIntoAFile) {
       std::string data = noisy(size, static_cast<uint32_t>(size));
       Digest d = sha256(data);
       ASSERT_TRUE(store_.put_blob(d, data).ok());
-      if (codec == Codec::Zstd) overwrite(store_.blob_path(d), *zstd_compress(data, 1));  // an older store
+      if (codec == Codec::Zstd) replace_file(store_.blob_path(d), *zstd_compress(data, 1));  // an older store
       std::string out = tmp_ / "target/debug/deps/out.bin";  // parents created on demand
       auto r = store_.restore_blob(d, out, size == 1);
       ASSERT_TRUE(r.ok()) << r.error().message;
@@ -241,6 +250,13 @@ TEST_F(LocalStoreTest, FetchedBlobIsStoredUncompressedAndReadsBack) {
     Digest d = sha256(data);
     ASSERT_TRUE(store_.put_fetched_blob(d, data).ok());
     std::string file = slurp(store_.blob_path(d));
+    if (size >= kPlainBlobMinBytes) {  // a plain blob file: the content, its tag an attribute
+      EXPECT_EQ(file, data);
+      ASSERT_TRUE(plain_blob_tag_at(store_.blob_path(d)).has_value());
+      EXPECT_EQ(plain_blob_tag_at(store_.blob_path(d))->digest, d);
+      EXPECT_EQ(**store_.get_blob(d), data);
+      continue;
+    }
     ASSERT_TRUE(parse_blob_tag(file).has_value());
     EXPECT_EQ(parse_blob_tag(file)->digest, d);
     EXPECT_EQ(codec_of(file.substr(kBlobTagSize)), Codec::Lz4);
@@ -258,7 +274,7 @@ TEST_F(LocalStoreTest, FetchedBlobIsStoredUncompressedAndReadsBack) {
 // quarter of the bytes for build outputs), tagged with its content's digest, and reads and
 // restores back as the content; damage to the kept frame is a corrupt blob, never served.
 TEST_F(LocalStoreTest, FetchedZstdFrameIsKeptAsItCame) {
-  for (size_t size : {size_t{5000}, (size_t{2} << 20) + 7}) {  // one thread; the pipeline
+  for (size_t size : {size_t{5000}, size_t{12000}}) {  // (from 32 KiB: plain blob files)
     SCOPED_TRACE(size);
     std::string data = noisy(size, 6) + std::string(size, 'a');  // compressible
     auto frame = zstd_compress(data);
@@ -319,7 +335,7 @@ TEST_F(LocalStoreTest, UntaggedBlobOfAnOlderKilnRestores) {
   for (const auto& frame : {*lz4_compress(data), *zstd_compress(data, 1)}) {
     ASSERT_TRUE(store_.put_blob(d, data).ok());
     std::string path = store_.blob_path(d);
-    overwrite(path, frame);
+    replace_file(path, frame);
     EXPECT_FALSE(parse_blob_tag(frame).has_value());
     std::string out = tmp_ / "restored.bin";
     auto r = store_.restore_blob(d, out, false);
@@ -329,6 +345,90 @@ TEST_F(LocalStoreTest, UntaggedBlobOfAnOlderKilnRestores) {
     EXPECT_EQ(**store_.get_blob(d), data);
     ASSERT_TRUE(::unlink(path.c_str()) == 0);
   }
+}
+
+// From 32 KiB a blob is a plain blob file (its content, the tag in user.kiln.blob), and a
+// restore hard-links it into place: one inode, the output's mtime is now, the mode is set while
+// the store holds the only link; a restore that wants another mode of a shared inode copies.
+TEST_F(LocalStoreTest, PlainBlobRestoresAsAHardLink) {
+  std::string data = noisy(200000, 21);
+  Digest d = sha256(data);
+  ASSERT_TRUE(store_.put_blob(d, data).ok());
+  std::string blob = store_.blob_path(d);
+  ASSERT_EQ(slurp(blob), data);
+  ASSERT_TRUE(plain_blob_tag_at(blob).has_value());
+  EXPECT_EQ(plain_blob_tag_at(blob)->xxh3_64, xxh3_64(data));
+  kiln::testing::set_mtime(blob, wall_ns() / 1000000000 - 3600);
+
+  std::string bin = tmp_ / "target/debug/deps/app-1";
+  auto r = store_.restore_blob(d, bin, /*executable=*/true, /*may_link=*/true);
+  ASSERT_TRUE(r.ok() && *r);
+  auto b = stat_file(blob), o = stat_file(bin);
+  EXPECT_EQ(o->inode, b->inode) << "linked, not copied";
+  EXPECT_EQ(o->mode & 0777, 0755u);
+  EXPECT_GT(o->mtime_ns, wall_ns() - 60'000'000'000) << "the output's mtime is the restore's";
+  EXPECT_EQ(slurp(bin), data);
+
+  std::string rlib = tmp_ / "target/debug/deps/libapp-1.rlib";  // same bytes, not executable
+  ASSERT_TRUE(*store_.restore_blob(d, rlib, false, true));
+  EXPECT_NE(stat_file(rlib)->inode, b->inode) << "the shared inode's mode is not changed";
+  EXPECT_EQ(stat_file(rlib)->mode & 0777, 0644u);
+  EXPECT_EQ(stat_file(bin)->mode & 0777, 0755u);
+  EXPECT_EQ(slurp(rlib), data);
+
+  // hard_links off, or a caller that may rewrite the file in place (no may_link): copies.
+  LocalStore copying(dir_);
+  copying.set_hard_links(false);
+  std::string copy = tmp_ / "other/app-1";
+  ASSERT_TRUE(*copying.restore_blob(d, copy, true, true));
+  EXPECT_NE(stat_file(copy)->inode, b->inode);
+  EXPECT_EQ(slurp(copy), data);
+  std::string generated = tmp_ / "out/generated.rs";
+  ASSERT_TRUE(*store_.restore_blob(d, generated, true));
+  EXPECT_NE(stat_file(generated)->inode, b->inode);
+  EXPECT_EQ(slurp(generated), data);
+  EXPECT_EQ(store_.corrupt_found(), 0);
+}
+
+// An output rewritten in place changes the blob it is linked to: the next restore finds the
+// content no longer matches its tag, writes nothing, removes the blob and counts it — a miss,
+// never the rewritten bytes. `kiln cache verify` finds the same.
+TEST_F(LocalStoreTest, APlainBlobChangedThroughItsLinkIsAMiss) {
+  for (bool by_verify : {false, true}) {
+    SCOPED_TRACE(by_verify ? "verify" : "restore");
+    std::string data = noisy(100000, by_verify ? 31 : 32);
+    Digest d = sha256(data);
+    ASSERT_TRUE(store_.put_blob(d, data).ok());
+    std::string out = tmp_ / "target/debug/deps/libx.rlib";
+    ASSERT_TRUE(*store_.restore_blob(d, out, false, /*may_link=*/true));
+    std::string changed = data;
+    changed[50000] ^= 1;
+    overwrite(out, changed);  // in place: the same inode
+    ASSERT_EQ(slurp(store_.blob_path(d)), changed);
+    if (by_verify) {
+      VerifyReport v = verify_store(dir_);
+      EXPECT_EQ(v.blobs_damaged, 1u);
+    } else {
+      int before = store_.corrupt_found();
+      std::string again = tmp_ / "elsewhere/libx.rlib";
+      auto r = store_.restore_blob(d, again, false);
+      ASSERT_TRUE(r.ok());
+      EXPECT_FALSE(*r);
+      EXPECT_FALSE(path_exists(again));
+      EXPECT_EQ(store_.corrupt_found(), before + 1);
+      auto g = store_.get_blob(d);
+      ASSERT_TRUE(g.ok());
+      EXPECT_FALSE(g->has_value());
+    }
+    EXPECT_FALSE(path_exists(store_.blob_path(d)));
+    ::unlink(out.c_str());
+  }
+  // A good plain blob verifies.
+  std::string data = noisy(70000, 33);
+  ASSERT_TRUE(store_.put_blob(sha256(data), data).ok());
+  VerifyReport v = verify_store(dir_);
+  EXPECT_TRUE(v.clean());
+  EXPECT_GE(v.blobs_ok, 1u);
 }
 
 TEST(LocalStoreFiles, DecodeRejectsForeignBytes) {

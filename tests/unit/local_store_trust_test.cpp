@@ -135,6 +135,26 @@ TEST_F(TrustTest, EntryWithEvictedBlobRestoresNothing) {
   EXPECT_FALSE(path_exists(store.action_path(key)));
 }
 
+// A miss first unlinks its outputs that share an inode (a hit's hard link to a store blob), so
+// whatever writes them cannot reach the store's copy; the store's copy is untouched.
+TEST_F(TrustTest, AMissBreaksItsOutputsHardLinksToTheStore) {
+  LocalStore store(dir_, 0);
+  std::string data = noise(100000, 9);
+  Digest d = sha256(data);
+  ASSERT_TRUE(store.put_blob(d, data).ok());
+  std::string rlib = tmp_ / "target/debug/deps/libx-1.rlib";
+  ASSERT_TRUE(*store.restore_blob(d, rlib, false, /*may_link=*/true));
+  ASSERT_EQ(stat_file(rlib)->inode, stat_file(store.blob_path(d))->inode);
+  std::string alone = tmp_ / "target/debug/deps/libx-1.rmeta";
+  ASSERT_TRUE(write_file_atomic(alone, "rmeta").ok());
+  break_shared_links({rlib, alone, tmp_ / "target/debug/deps/absent"});
+  EXPECT_FALSE(path_exists(rlib));
+  EXPECT_TRUE(path_exists(alone)) << "a file of its own stays";
+  auto again = store.get_blob(d);
+  ASSERT_TRUE(again.ok() && again->has_value());
+  EXPECT_EQ(**again, data);
+}
+
 TEST_F(TrustTest, CorruptAndTruncatedFilesAreCountedMisses) {
   LocalStore store(dir_, 0);
   std::string data = noise(20000, 7);

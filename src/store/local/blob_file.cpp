@@ -1,6 +1,8 @@
 // Blob file tag frames (see blob_file.h).
 #include "store/local/blob_file.h"
 
+#include <sys/xattr.h>
+
 #include <cstring>
 
 namespace kiln {
@@ -8,6 +10,7 @@ namespace {
 
 constexpr uint32_t kTagMagic = 0x184D2A5Eu;  // a skippable frame (LZ4 and zstd)
 constexpr uint32_t kTagLength = 40;          // digest + XXH3-64
+constexpr const char* kPlainAttr = "user.kiln.blob";
 
 void put_le(std::string& out, uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
@@ -38,6 +41,24 @@ std::optional<BlobTag> parse_blob_tag(std::string_view head) {
   std::memcpy(t.digest.bytes.data(), head.data() + 8, 32);
   t.xxh3_64 = get_le(head.substr(40), 8);
   return t;
+}
+
+std::optional<BlobTag> plain_blob_tag(int fd) {
+  char buf[kBlobTagSize + 1];
+  ssize_t n = ::fgetxattr(fd, kPlainAttr, buf, sizeof buf);
+  if (n != static_cast<ssize_t>(kBlobTagSize)) return std::nullopt;
+  return parse_blob_tag(std::string_view(buf, kBlobTagSize));
+}
+
+std::optional<BlobTag> plain_blob_tag_at(const std::string& path) {
+  char buf[kBlobTagSize + 1];
+  ssize_t n = ::getxattr(path.c_str(), kPlainAttr, buf, sizeof buf);
+  if (n != static_cast<ssize_t>(kBlobTagSize)) return std::nullopt;
+  return parse_blob_tag(std::string_view(buf, kBlobTagSize));
+}
+
+bool set_plain_blob_tag(int fd, std::string_view tag) {
+  return ::fsetxattr(fd, kPlainAttr, tag.data(), tag.size(), 0) == 0;
 }
 
 }  // namespace kiln

@@ -13,6 +13,13 @@
 // bytes the writer had (blob_stream.h explains why that is enough against corruption). XXH3
 // is xxHash's (https://xxhash.com, libxxhash). Blob files of older kilns have no tag (an LZ4
 // or zstd frame alone): readers check them by the SHA-256 of their content.
+//
+// A plain blob file is the other kind: a blob of kPlainBlobMinBytes or more is kept as its
+// content itself, unchanged, so that a hit can hard-link it into the target directory instead
+// of writing a copy (local/blob_link.h). Its tag — the same 48 bytes — is then the value of
+// the extended attribute user.kiln.blob rather than a frame at its start; the attribute is what
+// tells the two kinds apart. Where the filesystem keeps no user attributes the blob is written
+// framed, as before.
 #pragma once
 
 #include <cstdint>
@@ -40,5 +47,19 @@ std::string blob_file_tag(const Digest& digest, std::string_view content);
 /// The tag at the start of a blob file whose first bytes are `head`; nullopt when it has none
 /// (an older file, or a corrupt one: its frame will not decode).
 std::optional<BlobTag> parse_blob_tag(std::string_view head);
+
+/// Blobs of at least this many bytes are written as plain blob files (where attributes work).
+inline constexpr size_t kPlainBlobMinBytes = 32 << 10;
+
+/// The tag of the blob file open at `fd` if it is a plain one (its user.kiln.blob attribute);
+/// nullopt for a framed file (no attribute, or one that is not a tag).
+std::optional<BlobTag> plain_blob_tag(int fd);
+
+/// The same for the file at `path`.
+std::optional<BlobTag> plain_blob_tag_at(const std::string& path);
+
+/// Makes the file open at `fd` a plain blob file: sets `tag` (blob_file_tag's 48 bytes) as its
+/// user.kiln.blob attribute. false: the filesystem keeps no user attributes (or refused).
+bool set_plain_blob_tag(int fd, std::string_view tag);
 
 }  // namespace kiln

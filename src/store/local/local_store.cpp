@@ -11,6 +11,7 @@
 
 #include "stats/stats.h"
 #include "store/local/blob_file.h"
+#include "store/local/blob_link.h"
 #include "store/local/blob_stream.h"
 #include "store/local/eviction.h"
 #include "store/local/size_counters.h"
@@ -23,6 +24,8 @@ namespace kiln {
 namespace {
 
 constexpr std::string_view kActionMagic = "KILNAC01";
+// write()'s error when the filesystem keeps no user attributes (no plain blob files there).
+constexpr const char* kNoPlainBlobs = "no user extended attributes on this filesystem";
 
 std::string shard_path(const std::string& dir, const char* kind, const Digest& d) {
   std::string hex = d.hex();
@@ -35,11 +38,12 @@ void touch(const std::string& path) { ::utimensat(AT_FDCWD, path.c_str(), nullpt
 struct ReadFile {
   std::string bytes;
   uint64_t inode = 0;
+  std::optional<BlobTag> plain;  // a plain blob file's tag (read when asked for)
 };
 
 // nullopt: the file does not exist (or its directory does not: a missing store, or a store
 // path that is a regular file). Errors: it exists but cannot be read.
-Result<std::optional<ReadFile>> read_store_file(const std::string& path) {
+Result<std::optional<ReadFile>> read_store_file(const std::string& path, bool blob = false) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT || errno == ENOTDIR) return std::optional<ReadFile>{};
@@ -48,6 +52,7 @@ Result<std::optional<ReadFile>> read_store_file(const std::string& path) {
   ReadFile f;
   struct stat st {};
   if (::fstat(fd, &st) == 0) f.inode = st.st_ino;
+  if (blob) f.plain = plain_blob_tag(fd);
   Status r = read_fd_to_end(fd, f.bytes);
   ::close(fd);
   if (!r) return make_error("cannot read " + path + ": " + r.error().message);
@@ -75,7 +80,14 @@ Result<ActionResult> LocalStore::decode_action_file(std::string_view bytes) {
   return ActionResult::decode(*payload);
 }
 
-Result<std::string> LocalStore::decode_blob_file(std::string_view bytes, const Digest& digest, bool full_check) {
+Result<std::string> LocalStore::decode_blob_file(std::string_view bytes, const Digest& digest, bool full_check,
+                                                 const std::optional<BlobTag>& plain) {
+  if (plain) {  // the bytes are the content
+    if (plain->digest != digest) return make_error("blob file tagged with another digest");
+    if (xxh3_64(bytes) != plain->xxh3_64) return make_error("blob content does not match its checksum");
+    if (full_check && sha256(bytes) != digest) return make_error("blob content does not match its digest");
+    return std::string(bytes);
+  }
   auto tag = parse_blob_tag(bytes);
   if (tag && tag->digest != digest) return make_error("blob file tagged with another digest");
   auto content = decompress_any(bytes.substr(tag ? kBlobTagSize : 0));
@@ -111,7 +123,8 @@ Result<std::optional<ActionResult>> LocalStore::get_action(const Digest& key) {
   return std::optional<ActionResult>(std::move(*r));
 }
 
-Status LocalStore::write(const std::string& path, const Digest& digest, std::string_view data, std::string_view prefix) {
+Status LocalStore::write(const std::string& path, const Digest& digest, std::string_view data, std::string_view prefix,
+                         std::string_view plain_tag) {
   auto tmp = create_temp_beside(path);
   if (!tmp) return tmp.error();
   auto fail = [&](const char* what, std::string why) -> Status {
@@ -119,6 +132,10 @@ Status LocalStore::write(const std::string& path, const Digest& digest, std::str
     discard_temp(*tmp);
     return make_error(std::string("cannot ") + what + " " + name + ": " + why);
   };
+  if (!plain_tag.empty() && !set_plain_blob_tag(tmp->fd, plain_tag)) {
+    discard_temp(*tmp);
+    return make_error(kNoPlainBlobs);
+  }
   if (!prefix.empty())
     if (auto w = write_fd(tmp->fd, prefix); !w) return fail("write", w.error().message);
   if (auto w = write_fd(tmp->fd, data); !w) return fail("write", w.error().message);
@@ -148,10 +165,10 @@ Status LocalStore::put_action(const Digest& key, const ActionResult& result) {
 
 Result<std::optional<std::string>> LocalStore::get_blob(const Digest& digest) {
   std::string path = blob_path(digest);
-  auto file = read_store_file(path);
+  auto file = read_store_file(path, /*blob=*/true);
   if (!file) return file.error();
   if (!*file) return std::optional<std::string>{};
-  auto content = decode_blob_file((*file)->bytes, digest);
+  auto content = decode_blob_file((*file)->bytes, digest, false, (*file)->plain);
   if (!content) {
     discard_corrupt(path, digest, (*file)->inode, content.error().message);
     return std::optional<std::string>{};
@@ -160,7 +177,8 @@ Result<std::optional<std::string>> LocalStore::get_blob(const Digest& digest) {
   return std::optional<std::string>(std::move(*content));
 }
 
-Result<bool> LocalStore::restore_blob(const Digest& digest, const std::string& path, bool executable) {
+Result<bool> LocalStore::restore_blob(const Digest& digest, const std::string& path, bool executable,
+                                      bool may_link) {
   std::string blob = blob_path(digest);
   int in = ::open(blob.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) {
@@ -172,6 +190,16 @@ Result<bool> LocalStore::restore_blob(const Digest& digest, const std::string& p
     int e = errno;
     ::close(in);
     return make_error("cannot stat " + blob + ": " + std::strerror(e));
+  }
+  if (auto plain = plain_blob_tag(in)) {
+    auto good = restore_plain_blob(in, blob, st, *plain, digest, path, executable, may_link && hard_links_);
+    ::close(in);
+    if (!good) return good.error();
+    if (!*good) {
+      discard_corrupt(blob, digest, st.st_ino, "its content does not match its checksum or digest");
+      return false;
+    }
+    return true;
   }
   auto out = create_temp_beside(path, executable ? 0755 : 0644);
   if (!out) {
@@ -206,6 +234,11 @@ Status LocalStore::put_blob_as(const Digest& digest, std::string_view data, bool
   if (path_exists(path)) {
     touch(path);
     return {};
+  }
+  if (data.size() >= kPlainBlobMinBytes && plain_blobs_) {
+    Status s = write(path, digest, data, {}, blob_file_tag(digest, data));
+    if (s || s.error().message != kNoPlainBlobs) return s;
+    plain_blobs_ = false;  // framed from now on
   }
   if (!frame.empty() && codec_of(frame) == Codec::Zstd) return write(path, digest, frame, blob_file_tag(digest, data));
   auto z = fetched ? lz4_store(data) : lz4_compress(data);

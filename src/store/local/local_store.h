@@ -1,6 +1,8 @@
-// The local store: a directory (KILN_DIR) of compressed, checksummed files.
-//   cas/<2 hex>/<62 hex>   blob: one LZ4 frame of the content (zstd in stores written before
-//                          this format change, still read); name = sha256(content)
+// The local store: a directory (KILN_DIR) of checksummed files.
+//   cas/<2 hex>/<62 hex>   blob, name = sha256(content): under 32 KiB a tag frame and one LZ4
+//                          frame of the content (zstd in older stores, still read); from 32 KiB
+//                          the content itself with its tag in an attribute (a plain blob file,
+//                          which a hit hard-links into place: local/blob_file.h, blob_link.h)
 //   ac/<2 hex>/<62 hex>    action entry: "KILNAC01" + sha256(payload) (32 bytes) + zstd(payload),
 //                          payload = ActionResult protobuf (store/action_result.h)
 // Writes go to a unique temp file beside the target ("<name>.tmp.<pid>.<random>", util/fs.h
@@ -15,6 +17,7 @@
 #include <cstdint>
 #include <string>
 
+#include "store/local/blob_file.h"
 #include "store/store.h"
 
 namespace kiln {
@@ -33,18 +36,20 @@ class LocalStore : public Store {
   Status put_action(const Digest& key, const ActionResult& result) override;
   Result<std::optional<std::string>> get_blob(const Digest& digest) override;
   Status put_blob(const Digest& digest, std::string_view data) override;
-  /// A remote's blob, stored uncompressed in an LZ4 frame (lz4_store): no compressing on the
-  /// way in nor decompressing on restore, for about 1.4–2.3× the disk space of put_blob.
+  /// A remote's blob, stored uncompressed (a plain blob file from 32 KiB, else an LZ4 frame of
+  /// stored blocks): no compressing on the way in nor decompressing on restore.
   Status put_fetched_blob(const Digest& digest, std::string_view data) override;
-  /// Keeps `frame` (the zstd frame `data` came as, which the caller decompressed and checked
-  /// against the digest) as the blob file when given: it came that way, so nothing is
-  /// compressed, and it is about a quarter of the bytes to write for build outputs (ripgrep's
-  /// remote-only warm build: 1.55 → 1.23 s from Redis at 1 Gbit/s). Restoring it decompresses
-  /// zstd (store/local/blob_stream.h). Without a zstd frame: put_fetched_blob(digest, data).
+  /// Under 32 KiB, keeps `frame` (the zstd frame `data` came as, which the caller decompressed
+  /// and checked against the digest) as the blob file when given: nothing is compressed, and
+  /// it is fewer bytes to write. Larger blobs are plain blob files (a hit links them rather
+  /// than writing them again). Without a zstd frame: put_fetched_blob(digest, data).
   Status put_fetched_blob(const Digest& digest, std::string_view data, std::string_view frame) override;
   Result<bool> has_blob(const Digest& digest) override;
-  /// Streams the blob into `path` (local/blob_stream.h); a corrupt blob is removed and counted.
-  Result<bool> restore_blob(const Digest& digest, const std::string& path, bool executable) override;
+  /// Restores the blob to `path`: a plain blob file is checked and hard-linked into place
+  /// (local/blob_link.h), a framed one streamed out of its frame (local/blob_stream.h). A
+  /// corrupt blob is removed and counted (false).
+  Result<bool> restore_blob(const Digest& digest, const std::string& path, bool executable,
+                            bool may_link = false) override;
 
   /// Path of the action entry / blob file for a digest.
   std::string action_path(const Digest& key) const;
@@ -61,18 +66,31 @@ class LocalStore : public Store {
   /// Checks a blob file's bytes (local/blob_file.h) against `digest`, returning the content:
   /// a tagged file by its tag (its digest and the XXH3 of the content), an older untagged one
   /// (and all with `full_check`) by the SHA-256 of the content. Errors: corrupt, or another blob's content.
-  static Result<std::string> decode_blob_file(std::string_view bytes, const Digest& digest, bool full_check = false);
+  /// With `plain` (the file's user.kiln.blob tag, local/blob_file.h), `bytes` are the content
+  /// of a plain blob file, checked by that tag (and SHA-256 with `full_check`).
+  static Result<std::string> decode_blob_file(std::string_view bytes, const Digest& digest, bool full_check = false,
+                                              const std::optional<BlobTag>& plain = std::nullopt);
+
+  /// Whether restore_blob may hard-link plain blob files into place (config hard_links;
+  /// local/blob_link.h). Off: they are copied.
+  void set_hard_links(bool on) { hard_links_ = on; }
 
  private:
-  Status write(const std::string& path, const Digest& digest, std::string_view data, std::string_view prefix = {});
-  /// Writes `data` as a blob file unless present: `frame` (a zstd frame of `data`) as it is
-  /// when given, else an LZ4 frame, compressed unless `fetched` (stored blocks).
+  /// Writes `prefix` + `data` through a temp file renamed into place, with `plain_tag` as the
+  /// file's plain blob tag when given (error kNoPlainBlobs where attributes do not work).
+  Status write(const std::string& path, const Digest& digest, std::string_view data, std::string_view prefix = {},
+               std::string_view plain_tag = {});
+  /// Writes `data` as a blob file unless present: a plain blob file from kPlainBlobMinBytes
+  /// (where attributes work), else `frame` (a zstd frame of `data`) as it is when given, else
+  /// an LZ4 frame, compressed unless `fetched` (stored blocks).
   Status put_blob_as(const Digest& digest, std::string_view data, bool fetched, std::string_view frame = {});
   void discard_corrupt(const std::string& path, const Digest& digest, uint64_t inode, const std::string& why);
 
   std::string dir_;
   uint64_t cap_;
   int corrupt_ = 0;
+  bool hard_links_ = true;
+  bool plain_blobs_ = true;  // false once this filesystem refused a plain blob's attribute
 };
 
 }  // namespace kiln

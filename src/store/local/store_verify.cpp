@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "store/local/blob_file.h"
 #include "store/local/local_store.h"
 #include "store/local/size_counters.h"
 #include "store/local/store_files.h"
@@ -94,7 +95,7 @@ VerifyReport verify_store(const std::string& dir) {
     }
     auto digest = Digest::from_hex(f.hex);
     if (!digest) continue;
-    auto content = LocalStore::decode_blob_file(c->bytes, *digest, /*full_check=*/true);
+    auto content = LocalStore::decode_blob_file(c->bytes, *digest, /*full_check=*/true, plain_blob_tag_at(f.path));
     if (!content) {
       damaged(f, c->inode, content.error().message, r.blobs_damaged);
       continue;
