@@ -30,6 +30,8 @@
 //     mode while others share the inode is copied instead. The mtime is set to now on every
 //     restore, as a new copy would have (cargo compares a dependency's output mtime with its
 //     dependents' fingerprints), which also marks the blob as recently used for eviction.
+//     Another target directory that holds the same inode sees the new mtime too: cargo there
+//     recompiles that crate's dependents once — hits, a few ms each — never a wrong result.
 //   - Where links cannot be made (the store on another filesystem: EXDEV) or are turned off
 //     (hard_links = false, config/config.h), the content is copied from the checked mapping.
 #pragma once
