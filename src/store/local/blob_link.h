@@ -32,6 +32,11 @@
 //     dependents' fingerprints), which also marks the blob as recently used for eviction.
 //     Another target directory that holds the same inode sees the new mtime too: cargo there
 //     recompiles that crate's dependents once — hits, a few ms each — never a wrong result.
+//   - Only hits link. A miss's outputs are copied into the store, not linked: the background
+//     store runs while cargo already compiles the dependents, and tagging or linking an output
+//     then changes its ctime, which a dependent reading it as an extern rightly takes for a
+//     change during its compilation (not stored: "source-changed"; tried, and seen in
+//     test_fixture_build). A hit links before its wrapper returns, so before any dependent starts.
 //   - Where links cannot be made (the store on another filesystem: EXDEV) or are turned off
 //     (hard_links = false, config/config.h), the content is copied from the checked mapping.
 #pragma once
