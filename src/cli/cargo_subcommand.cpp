@@ -27,6 +27,7 @@
 #include "core/build_index.h"
 #include "core/prefetch.h"
 #include "exec/buildkit/buildkit_daemon.h"
+#include "rustc/rustup.h"
 #include "rustc/toolchain.h"
 #include "session/session_env.h"
 #include "store/store_factory.h"
@@ -115,8 +116,16 @@ std::string rustc_output(const std::vector<std::string>& args) {
   return r && r->exit_code == 0 ? r->stdout_data : std::string();
 }
 
-// Fills the toolchain cache (rustc/toolchain.h) for the rustc the wrapper will be given.
-void identify_toolchain(const std::string& kiln_dir) { (void)load_cargo_toolchain(kiln_dir); }
+// Fills the toolchain cache (rustc/toolchain.h) for the rustc the wrapper will be given. The
+// real rustc is found from rustup's files (rustc/rustup.h), as the wrappers find it, so on any
+// build but a toolchain's first this is a cache lookup: starting rustc through rustup's proxy
+// to ask its sysroot cost ~20 ms of CPU beside every edit-loop build on 2 cores.
+void identify_toolchain(const std::string& kiln_dir) {
+  const char* rustc_env = std::getenv("RUSTC");
+  auto real = resolve_tool(rustc_env && *rustc_env ? rustc_env : "rustc", current_dir());
+  if (real && load_toolchain(*real, kiln_dir)) return;
+  (void)load_cargo_toolchain(kiln_dir);
+}
 
 // True when the store in `kiln_dir` has identified a toolchain before (rustc/toolchain.h's cache).
 bool has_toolchain_cache(const std::string& kiln_dir) {
