@@ -24,7 +24,7 @@ void list_below(const std::string& dir, const std::string& rel, std::vector<std:
     } else if (S_ISDIR(st.st_mode)) {
       if (is_build_or_vcs_dir(p)) continue;
       out.push_back("d " + r);
-      newest = std::max(newest, int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec);
+      newest = std::max(newest, timespec_ns(st.st_mtim));
       list_below(p, r, out, newest);
     } else if (S_ISREG(st.st_mode)) {
       out.push_back("f " + r);
@@ -43,7 +43,7 @@ Result<PackageListing> package_listing(const std::string& dir) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return make_error("not a directory: " + dir);
   PackageListing listing;
-  listing.newest_dir_mtime_ns = int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  listing.newest_dir_mtime_ns = timespec_ns(st.st_mtim);
   std::vector<std::string> entries;
   list_below(dir, "", entries, listing.newest_dir_mtime_ns);
   std::sort(entries.begin(), entries.end());

@@ -187,8 +187,8 @@ namespace {
 FileStat to_file_stat(const struct stat& st) {
   FileStat fs;
   fs.size = static_cast<uint64_t>(st.st_size);
-  fs.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  fs.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+  fs.mtime_ns = timespec_ns(st.st_mtim);
+  fs.ctime_ns = timespec_ns(st.st_ctim);
   fs.inode = st.st_ino;
   fs.mode = st.st_mode;
   return fs;

@@ -70,6 +70,9 @@ bool append_record(const std::string& path, std::string_view line, uint64_t trim
 /// Creates a directory and its parents (mkdir -p). Errors: a component is not a directory.
 Status make_dirs(const std::string& path);
 
+/// A timespec (st_mtim, st_ctim) as nanoseconds since the epoch.
+inline int64_t timespec_ns(const struct timespec& t) { return static_cast<int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
+
 /// Cheap identity of a file's current contents: size and mtime (ns).
 struct FileStat {
   uint64_t size = 0;

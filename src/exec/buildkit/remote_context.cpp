@@ -419,7 +419,7 @@ Status write_remote_context(const RemoteAction& a, const std::string& image, con
     struct stat st {};
     bool keep = want != a.files.end() && ::lstat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
                 static_cast<uint64_t>(st.st_size) == want->second.size &&
-                st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec == want->second.mtime_ns &&
+                timespec_ns(st.st_mtim) == want->second.mtime_ns &&
                 (st.st_mode & 07777) == (want->second.mode & 07777);
     if (keep) present.insert(p);
     else ::unlink(p.c_str());

@@ -86,7 +86,7 @@ void scan_bucket(const std::string& dir, int bucket, int64_t now_ns, StoreScan& 
       if (name == "." || name == "..") continue;
       struct stat st {};
       if (::fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // gone meanwhile
-      int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+      int64_t mtime = timespec_ns(st.st_mtim);
       uint64_t disk = static_cast<uint64_t>(st.st_blocks) * 512;
       std::string path = sub + "/" + name;
       if (is_store_temp_name(name)) {
