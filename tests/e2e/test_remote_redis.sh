@@ -27,23 +27,31 @@ up_units=$(grep -o 'data-store="redis://127.0.0.1:'"$redis_port"'/2" data-fetche
 echo "A's report: $up_units units show their bytes uploaded to Redis"
 
 build_b_from_remote "$remote" "$a_misses"
-# What came compressed is kept in B's local store as the zstd frames it came as
-# (store/local/local_store.h: put_fetched_blob), and what B restored from them is what plain
-# cargo builds from B's tree in a fresh target dir: the same program output (kiln's debug
-# info names remapped paths, so the bytes differ by design; tests/e2e/test_paths.sh compares
-# bytes with KILN_REMAP=off).
-frames=$(python3 -c '
+# What B fetched is kept in its local store ready to restore: from 32 KiB as plain blob files
+# (the content, its tag in user.kiln.blob: a hit links them), smaller ones that came
+# compressed as the zstd frames they came as (store/local/local_store.h: put_fetched_blob);
+# and what B restored from them is what plain cargo builds from B's tree in a fresh target
+# dir: the same program output (kiln's debug info names remapped paths, so the bytes differ by
+# design; tests/e2e/test_paths.sh compares bytes with KILN_REMAP=off).
+read -r frames plain < <(python3 -c '
 import os, sys
-n = 0
-for d, _, files in os.walk(sys.argv[1]):
+n = p = 0
+for d, _, files in os.walk(os.path.join(sys.argv[1], "cas")):
     for f in files:
-        with open(os.path.join(d, f), "rb") as fh:
+        path = os.path.join(d, f)
+        try:
+            os.getxattr(path, "user.kiln.blob")
+            p += 1
+            continue
+        except OSError:
+            pass
+        with open(path, "rb") as fh:
             n += fh.read(52)[48:52] == b"\x28\xb5\x2f\xfd"
-print(n)' "$work/store-b")
-[ "$frames" -gt 0 ] || fail "B's local store keeps no fetched zstd frame"
+print(n, p)' "$work/store-b")
+[ "$plain" -gt 0 ] || fail "B's local store keeps no fetched blob as a plain blob file"
 CARGO_TARGET_DIR="$work/b-plain-target" cargo build -q 2>"$work/b-plain.err" || { cat "$work/b-plain.err"; fail "plain cargo build of B"; }
 "$work/b-plain-target/debug/fixapp" | cmp - <(./target/debug/fixapp) || fail "B's fixapp prints something else than plain cargo's"
-echo "B keeps $frames fetched zstd frames; its fixapp prints what plain cargo's prints"
+echo "B keeps $plain fetched blobs as plain blob files and $frames as zstd frames; its fixapp prints what plain cargo's prints"
 # The build index A left on the server let cargo kiln fetch everything beside cargo:
 # the remote hits are that process's, and each compilation then hit the local store.
 grep -q "^kiln: fetched [0-9]* of [0-9]* entries of the last build" "$work/b.err" ||
