@@ -108,9 +108,14 @@ std::string make_temp_file(const std::string& stem) {
 
 // stdout of the rustc cargo will run ($RUSTC, else rustc on PATH: rustup's proxy, which
 // applies the directory's toolchain override) with `args`; "" when it fails.
-std::string rustc_output(const std::vector<std::string>& args) {
+// The rustc cargo runs: $RUSTC, else "rustc" from PATH.
+std::string cargo_rustc() {
   const char* rustc_env = std::getenv("RUSTC");
-  std::vector<std::string> argv = {rustc_env && *rustc_env ? rustc_env : "rustc"};
+  return rustc_env && *rustc_env ? rustc_env : "rustc";
+}
+
+std::string rustc_output(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {cargo_rustc()};
   argv.insert(argv.end(), args.begin(), args.end());
   auto r = run_process(argv);
   return r && r->exit_code == 0 ? r->stdout_data : std::string();
@@ -121,8 +126,7 @@ std::string rustc_output(const std::vector<std::string>& args) {
 // build but a toolchain's first this is a cache lookup: starting rustc through rustup's proxy
 // to ask its sysroot cost ~20 ms of CPU beside every edit-loop build on 2 cores.
 void identify_toolchain(const std::string& kiln_dir) {
-  const char* rustc_env = std::getenv("RUSTC");
-  auto real = resolve_tool(rustc_env && *rustc_env ? rustc_env : "rustc", current_dir());
+  auto real = resolve_tool(cargo_rustc(), current_dir());
   if (real && load_toolchain(*real, kiln_dir)) return;
   (void)load_cargo_toolchain(kiln_dir);
 }

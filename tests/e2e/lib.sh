@@ -59,8 +59,7 @@ e2e_cleanup() {
 e2e_copy_fixture() {
   local src="$KILN_SOURCE_DIR/tests/fixtures/$1"
   [ -d "$src" ] || { echo "FAIL: no fixture $src" >&2; exit 1; }
-  mkdir -p "$2"
-  (cd "$src" && tar --exclude=./target -cf - .) | (cd "$2" && tar -xf -)
+  e2e_copy_corpus "$src" "$2"
 }
 
 # e2e_copy_corpus SRC DEST: copies a prepared corpus app (scripts/prepare-debian-app.sh) to DEST

@@ -380,8 +380,10 @@ TEST_F(LocalStoreTest, PlainBlobRestoresAsAHardLink) {
   LocalStore copying(dir_);
   copying.set_hard_links(false);
   std::string copy = tmp_ / "other/app-1";
+  kiln::testing::set_mtime(blob, wall_ns() / 1000000000 - 3600);
   ASSERT_TRUE(*copying.restore_blob(d, copy, true, true));
   EXPECT_NE(stat_file(copy)->inode, b->inode);
+  EXPECT_GT(stat_file(blob)->mtime_ns, wall_ns() - 60'000'000'000) << "a copy is a use of the blob too (eviction)";
   EXPECT_EQ(slurp(copy), data);
   std::string generated = tmp_ / "out/generated.rs";
   ASSERT_TRUE(*store_.restore_blob(d, generated, true));

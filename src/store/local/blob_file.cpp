@@ -43,18 +43,24 @@ std::optional<BlobTag> parse_blob_tag(std::string_view head) {
   return t;
 }
 
+namespace {
+
+// The tag in a user.kiln.blob value of `n` bytes (getxattr's result: -1 when there is none).
+std::optional<BlobTag> tag_of_attr(const char* value, ssize_t n) {
+  if (n != static_cast<ssize_t>(kBlobTagSize)) return std::nullopt;
+  return parse_blob_tag(std::string_view(value, kBlobTagSize));
+}
+
+}  // namespace
+
 std::optional<BlobTag> plain_blob_tag(int fd) {
   char buf[kBlobTagSize + 1];
-  ssize_t n = ::fgetxattr(fd, kPlainAttr, buf, sizeof buf);
-  if (n != static_cast<ssize_t>(kBlobTagSize)) return std::nullopt;
-  return parse_blob_tag(std::string_view(buf, kBlobTagSize));
+  return tag_of_attr(buf, ::fgetxattr(fd, kPlainAttr, buf, sizeof buf));
 }
 
 std::optional<BlobTag> plain_blob_tag_at(const std::string& path) {
   char buf[kBlobTagSize + 1];
-  ssize_t n = ::getxattr(path.c_str(), kPlainAttr, buf, sizeof buf);
-  if (n != static_cast<ssize_t>(kBlobTagSize)) return std::nullopt;
-  return parse_blob_tag(std::string_view(buf, kBlobTagSize));
+  return tag_of_attr(buf, ::getxattr(path.c_str(), kPlainAttr, buf, sizeof buf));
 }
 
 bool set_plain_blob_tag(int fd, std::string_view tag) {

@@ -44,8 +44,10 @@ Result<bool> restore_plain_blob(int fd, const std::string& blob, const struct st
   mode_t want = executable ? 0755 : 0644;
   bool same_mode = (st.st_mode & 07777) == want;
   if (!same_mode && st.st_nlink == 1 && ::fchmod(fd, want) == 0) same_mode = true;  // only the store has it
+  // Now is the blob's last use (eviction's recency) and, when linked, the output's mtime, as a
+  // copy's would be.
+  ::futimens(fd, nullptr);
   if (allow_link && same_mode) {
-    ::futimens(fd, nullptr);  // the output's mtime is now, as a copy's would be
     auto linked = link_beside("/proc/self/fd/" + std::to_string(fd), path);
     if (linked && *linked) return true;
     if (!linked) debug("copying " + blob + ": " + linked.error().message);
