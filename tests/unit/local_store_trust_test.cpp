@@ -317,6 +317,23 @@ TEST_F(TrustTest, ParallelWritersKeepTheStoreConsistent) {
   EXPECT_LE(disk_total(dir_), 512u * 1024 + kStoreBuckets * 12288);
 }
 
+// A session's stats count only its own events, also beside a session whose name it begins
+// (sessions are told by the whole field, however the lines are skipped).
+TEST_F(TrustTest, SessionStatsCountOnlyThatSession) {
+  for (const char* session : {"7", "77", "7", ""}) {
+    StatsEvent e;
+    e.outcome = Outcome::Hit;
+    e.crate_type = "lib";
+    e.saved_ms = 10;
+    e.session = session;
+    record_event(dir_, e);
+  }
+  EXPECT_EQ(read_stats(dir_, std::string("7")).hits, 2u);
+  EXPECT_EQ(read_stats(dir_, std::string("7")).time_saved_ms, 20);
+  EXPECT_EQ(read_stats(dir_, std::string("77")).hits, 1u);
+  EXPECT_EQ(read_stats(dir_).hits, 4u);
+}
+
 // N processes append hit events while the parent folds shards as fast as it can:
 // exactly N hits are counted, and the shards were folded (bounded).
 TEST_F(TrustTest, ParallelStatsWithFoldsLoseNothing) {
