@@ -106,14 +106,14 @@ std::string make_temp_file(const std::string& stem) {
   return tmpl;
 }
 
-// stdout of the rustc cargo will run ($RUSTC, else rustc on PATH: rustup's proxy, which
-// applies the directory's toolchain override) with `args`; "" when it fails.
-// The rustc cargo runs: $RUSTC, else "rustc" from PATH.
+// The rustc cargo runs: $RUSTC, else "rustc" from PATH (rustup's proxy, which applies the
+// directory's toolchain override).
 std::string cargo_rustc() {
   const char* rustc_env = std::getenv("RUSTC");
   return rustc_env && *rustc_env ? rustc_env : "rustc";
 }
 
+// stdout of cargo_rustc() run with `args`; "" when it fails.
 std::string rustc_output(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {cargo_rustc()};
   argv.insert(argv.end(), args.begin(), args.end());

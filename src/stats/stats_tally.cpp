@@ -161,7 +161,8 @@ void StatsTally::add_text(std::string_view text, const std::optional<std::string
   while (i < text.size()) {
     size_t j = text.find('\n', i);
     if (j == std::string_view::npos) break;  // an unfinished line (a write cut short): skip
-    if (j > i && (!session || text.compare(i, prefix.size(), prefix) == 0)) add_line(text.substr(i, j - i), session, exact);
+    bool counted = !session || text.compare(i, prefix.size(), prefix) == 0;
+    if (j > i && counted) add_line(text.substr(i, j - i), session, exact);
     i = j + 1;
   }
 }
