@@ -38,9 +38,13 @@ source "$(dirname "$0")/store_test_lib.sh"
 # Waits for CMD and for every process it saw to end, then prints how many it killed.
 killer() {
   python3 - "$kiln_real" "$@" <<'PY'
-import os, random, subprocess, sys, time
+import ctypes, os, random, subprocess, sys, time
 kiln, mode, kill_children, cmd = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4:]
 out = open(os.environ["ROUND_OUT"], "w")
+# The orphans of killed wrappers (a rustc, its linker) become this process's children
+# (PR_SET_CHILD_SUBREAPER), so the round can wait for all of them: an orphan forked between two
+# scans is never seen, and one still writing target/ would race the next round's rm -rf.
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
 cargo = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
 root = cargo.pid
 
@@ -163,6 +167,12 @@ for p, st in seen.items():
         if r[0] == "Z" or r[19] != st:
             break
         time.sleep(0.05)
+while time.time() < deadline:  # every orphan (and background store) that came to this process
+    try:
+        if os.waitpid(-1, os.WNOHANG) == (0, 0):
+            time.sleep(0.05)
+    except ChildProcessError:
+        break
 if os.environ.get("KILN_TEST_VERBOSE"):
     print('killer: %d kiln processes seen, %d processes' % (sum(w.get('kiln', True) for w in wrappers.values()), len(seen)), file=sys.stderr)
 print(killed)
