@@ -104,17 +104,41 @@ cargo clean
 KILN_EXECUTOR=local KILN_DIR=$E2E_TMP/store-rg kiln_cargo rg-local-warm build
 expect_all_hits rg-local-warm "a local ripgrep build after cargo clean, from the daemon's entries"
 
+# deprioritize_build_steps DOCKERD_PID: until killed, renices to 19 every process under
+# DOCKERD_PID (the build steps BuildKit runs) but the daemon's own (containerd, runc), 5 times a
+# second.
+deprioritize_build_steps() {
+  local daemon=$1
+  while sleep 0.2; do
+    ps -e -o pid=,ppid=,ni=,comm= | awk -v root="$daemon" '
+      { parent[$1] = $2; nice[$1] = $3; comm[$1] = $4 }
+      END {
+        for (p in parent) {
+          if (nice[p] == 19 || comm[p] ~ /^(containerd|runc|dockerd|docker-)/) continue
+          for (a = parent[p]; a > 1; a = parent[a]) if (a == root) { print p; break }
+        }
+      }' | xargs -r renice -n 19 -p >/dev/null 2>&1 || true
+  done
+}
+
 # containerfile_build NAME OUT: BuildKit builds ./kiln.Containerfile into OUT (log in
 # $E2E_TMP/NAME-docker-build.log). BuildKit 0.8 (docker 20.10) can fail a wide cold graph with
 # "flightcontrol: exceeded retry timeout" (moby/buildkit#1822: many concurrent operations on
 # one ref; CI saw it on the fixture's 28-stage graph too); only that error is retried, and a
 # rerun goes on from BuildKit's cache. Any other failure prints the log's tail and returns 1.
+# The error comes from a daemon goroutine not scheduled for seconds (moby/buildkit#1104): 0.8
+# starts every ready stage at once, and here ~30 rustc share 2 cores with the daemon. So while
+# the build runs, its steps (the daemon's descendants but runc) are reniced to 19, leaving the
+# daemon the CPU it needs to schedule them; nice changes no output.
 containerfile_build() {
-  local name=$1 out=$2 log="$E2E_TMP/$1-docker-build.log" attempt
-  for attempt in 1 2 3; do
-    if DOCKER_BUILDKIT=1 /usr/bin/docker build --network none -o "$out" -f kiln.Containerfile . >"$log" 2>&1; then
-      return 0
-    fi
+  local name=$1 out=$2 log="$E2E_TMP/$1-docker-build.log" attempt rc
+  for attempt in 1 2 3 4; do
+    deprioritize_build_steps "$(cat "$E2E_TMP/dockerd/docker.pid")" &
+    local renicer=$!
+    rc=0
+    DOCKER_BUILDKIT=1 /usr/bin/docker build --network none -o "$out" -f kiln.Containerfile . >"$log" 2>&1 || rc=$?
+    kill "$renicer" 2>/dev/null; wait "$renicer" 2>/dev/null || true
+    [ "$rc" = 0 ] && return 0
     grep -q 'flightcontrol: exceeded retry timeout' "$log" || break
     echo "    ($name, attempt $attempt: BuildKit's flightcontrol timeout; again)"
   done
