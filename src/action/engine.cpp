@@ -44,6 +44,7 @@ struct Engine {
   StatsEvent event;
   double t0 = now_ms();
   double answered_ms = -1;  // when cargo got its answer, if before the event (a background store)
+  double snapshot_ms = 0;   // of that: checksumming the outputs before the fork (debug timing)
   double t_key = 0, t_looked_up = 0;  // when the key was ready, when the lookup ended (for KILN_LOG)
   // For the session's timeline (report/timeline.h).
   int64_t start_unix_ms = static_cast<int64_t>(wall_ns() / 1'000'000);
@@ -249,7 +250,7 @@ struct Engine {
     };
     if (plan && !plan->done && plan->background_ok && background_store_enabled(cfg))
       if (auto code = store_in_background(a, stores, *plan, *result)) {
-        timing("fork");
+        timing(("fork (output snapshot " + std::to_string(static_cast<int>(snapshot_ms * 1000)) + " us)").c_str());
         return *code;
       }
     Result<RecordOutcome> rec = !plan        ? Result<RecordOutcome>(plan.error())
@@ -268,7 +269,9 @@ struct Engine {
                                          const ProcessResult& result) {
     auto slot = claim_store_slot(cfg.dir, event.session, a.pre_key.hex(), background_store_slots());
     if (!slot) return std::nullopt;
+    double t_snap = now_ms();
     OutputSnapshot snapshot = OutputSnapshot::take(plan.outputs);
+    snapshot_ms = now_ms() - t_snap;
     if (stores.tiered()) stores.tiered()->flush_stats();  // the child starts from zero
     answered_ms = now_ms();
     int wrapper_pid = ::getpid();

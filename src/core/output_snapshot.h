@@ -5,12 +5,16 @@
 // one that found nothing would lose the work.
 //
 // So the snapshot opens every output when the command ends and takes the XXH3-64 of its
-// content (util/xxh3.h: tens of GB/s; ripgrep's 42 MB binary in a few ms), and the
-// store reads through those descriptors: a deleted or renamed-over path does not matter, the
-// descriptor still holds the file the command wrote, and a file rewritten in place since (the
-// next compilation writing its dep-info) no longer has the content's checksum, which leaves
-// the action unstored ("output-changed"). Timestamps cannot tell: cargo itself sets an
-// output's mtime back after the command ends, and hard-links it (a new ctime).
+// content (util/xxh3.h), and the store reads through those descriptors: a deleted or
+// renamed-over path does not matter, the descriptor still holds the file the command wrote,
+// and a file rewritten in place since (the next compilation writing its dep-info) no longer
+// has the content's checksum, which leaves the action unstored ("output-changed").
+// Timestamps cannot tell: cargo itself sets an output's mtime back after the command ends
+// (cargo check's rmeta, since 1.90), and hard-links it (a new ctime).
+//
+// This checksum is the part of a background store that cargo waits for: fd's 41 MB debug
+// binary takes 11–13 ms here (2-core VM: mapping it in ~4 ms, XXH3 ~4 ms, unmapping ~3 ms;
+// `timing of the miss` in KILN_LOG), against ~100 ms for the whole store.
 #pragma once
 
 #include <cstdint>
