@@ -85,6 +85,7 @@ class RustcAction : public ActionKind {
     a.anchors = PathAnchors::for_invocation(*inv, toolchain->sysroot);
     KeyOptions key_options;
     key_options.remap = cfg.remap && !inv->user_remaps;
+    key_options.digest_cache_dir = cfg.dir.empty() ? "" : cfg.dir + "/digests";
     if (inv->native_cpu) {
       std::string target = inv->target.size() > 5 && inv->target.substr(inv->target.size() - 5) == ".json" ? "" : inv->target;
       auto native = resolve_native_cpu(rustc, *toolchain, target, cfg.dir);

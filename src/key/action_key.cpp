@@ -158,7 +158,7 @@ Result<PreKey> compute_pre_key(const RustcInvocation& inv, const Toolchain& tool
       k.add("native-lib", lib + " (system)");
       continue;
     }
-    auto d = file_digest(file, is_build_output(anchors, file));
+    auto d = is_build_output(anchors, file) ? file_digest(file, true) : cached_file_digest(options.digest_cache_dir, file);
     if (!d) return d.error();
     k.add("native-lib", lib + " " + d->hex());
   }
@@ -168,7 +168,7 @@ Result<PreKey> compute_pre_key(const RustcInvocation& inv, const Toolchain& tool
     auto found = find_in_path(linker);
     std::string digest = "missing";
     if (found) {
-      auto d = file_digest(absolute_path(*found, inv.cwd));
+      auto d = cached_file_digest(options.digest_cache_dir, absolute_path(*found, inv.cwd));
       if (d) digest = d->hex();
     }
     k.add("linker", base_name(linker) + " " + digest);

@@ -95,6 +95,29 @@ Result<Digest> file_digest(const std::string& path, bool remember) {
   return d;
 }
 
+Result<Digest> cached_file_digest(const std::string& cache_dir, const std::string& path) {
+  auto st = stat_file(path);
+  if (!st) return make_error("cannot stat " + path);
+  if (cache_dir.empty()) return sha256_file(path);
+  std::string entry = cache_dir + "/" + sha256(path).hex().substr(0, 32);
+  auto id_line = [&](const FileStat& s) {
+    return std::to_string(s.size) + " " + std::to_string(s.mtime_ns) + " " + std::to_string(s.ctime_ns) + " " +
+           std::to_string(s.inode) + " ";
+  };
+  const std::string id = id_line(*st);
+  if (auto text = read_file(entry); text && text->size() == id.size() + 64 + 1 + path.size() + 1 &&
+                                    text->compare(0, id.size(), id) == 0 &&
+                                    text->compare(id.size() + 65, path.size(), path) == 0 && text->back() == '\n')
+    if (auto d = Digest::from_hex(std::string_view(*text).substr(id.size(), 64))) return *d;
+  auto d = sha256_file(path);
+  if (!d) return d;
+  int64_t racy = wall_ns() - kRacyMarginNs;
+  if (st->mtime_ns < racy && st->ctime_ns < racy)
+    if (auto again = stat_file(path); again && id_line(*again) == id && make_dirs(cache_dir))
+      (void)write_file_atomic(entry, id + d->hex() + " " + path + "\n");
+  return d;
+}
+
 void remember_file_digest(const std::string& path, const Digest& digest) {
   auto st = stat_file(path);
   if (!st) return;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "key/file_digests.h"
@@ -44,49 +45,90 @@ std::optional<std::string> env_dep_value(const std::string& name, const PathAnch
   return anchors.portable_text(v);
 }
 
+// Version 2 keeps each distinct file record and must-stay-absent path once, in tables the
+// sets index into: the sets of one pre-key share nearly all of them (an edit loop adds a set
+// per edit that differs from the last by one file), and fd's binary had a 248 KB version-1
+// manifest of 8 near-identical sets, read and parsed on every lookup (~8 ms).
 std::string SourceManifest::to_json() const {
   nlohmann::json j;
-  j["version"] = 1;
+  j["version"] = 2;
+  nlohmann::json files = nlohmann::json::array();
+  nlohmann::json paths = nlohmann::json::array();
+  std::map<std::tuple<std::string, uint64_t, int64_t, int64_t, uint64_t, Digest>, size_t> file_index;
+  std::map<std::string, size_t> path_index;
   j["sets"] = nlohmann::json::array();
   for (const auto& s : sets) {
     nlohmann::json js;
-    js["files"] = nlohmann::json::array();
-    for (const auto& f : s.files)
-      js["files"].push_back({{"p", f.path}, {"s", f.size}, {"m", f.mtime_ns}, {"c", f.ctime_ns}, {"i", f.inode},
-                                  {"d", f.digest.hex()}});
+    js["f"] = nlohmann::json::array();
+    for (const auto& f : s.files) {
+      auto [it, fresh] = file_index.try_emplace({f.path, f.size, f.mtime_ns, f.ctime_ns, f.inode, f.digest}, files.size());
+      if (fresh)
+        files.push_back({{"p", f.path}, {"s", f.size}, {"m", f.mtime_ns}, {"c", f.ctime_ns}, {"i", f.inode},
+                         {"d", f.digest.hex()}});
+      js["f"].push_back(it->second);
+    }
     js["env"] = s.env_names;
-    js["absent"] = s.absent;
-    if (!s.listings.empty()) {  // only then: manifests without listings read as before
+    js["a"] = nlohmann::json::array();
+    for (const auto& a : s.absent) {
+      auto [it, fresh] = path_index.try_emplace(a, paths.size());
+      if (fresh) paths.push_back(a);
+      js["a"].push_back(it->second);
+    }
+    if (!s.listings.empty()) {
       js["listings"] = nlohmann::json::array();
       for (const auto& l : s.listings) js["listings"].push_back({{"p", l.dir}, {"d", l.digest.hex()}});
     }
     j["sets"].push_back(std::move(js));
   }
+  j["files"] = std::move(files);
+  j["paths"] = std::move(paths);
   return j.dump();
 }
 
 Result<SourceManifest> SourceManifest::from_json(const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("version") || j["version"] != 1)  // no value(): it throws
-    return make_error("malformed manifest");
+  if (j.is_discarded() || !j.is_object() || !j.contains("version") || !j["version"].is_number_integer())
+    return make_error("malformed manifest");  // no value(): it throws
+  int version = j["version"].get<int>();
+  if (version != 1 && version != 2) return make_error("malformed manifest (version " + std::to_string(version) + ")");
   SourceManifest m;
   try {
+    auto file_of = [](const nlohmann::json& jf) -> Result<ManifestFile> {
+      ManifestFile f;
+      f.path = jf.at("p").get<std::string>();
+      f.size = jf.at("s").get<uint64_t>();
+      f.mtime_ns = jf.at("m").get<int64_t>();
+      f.ctime_ns = jf.value("c", int64_t{0});
+      f.inode = jf.value("i", uint64_t{0});
+      auto d = Digest::from_hex(jf.at("d").get<std::string>());
+      if (!d) return d.error();
+      f.digest = *d;
+      return f;
+    };
+    std::vector<ManifestFile> files;  // version 2's tables
+    std::vector<std::string> paths;
+    if (version == 2) {
+      for (const auto& jf : j.at("files")) {
+        auto f = file_of(jf);
+        if (!f) return f.error();
+        files.push_back(std::move(*f));
+      }
+      paths = j.at("paths").get<std::vector<std::string>>();
+    }
     for (const auto& js : j.at("sets")) {
       ManifestSet s;
-      for (const auto& jf : js.at("files")) {
-        ManifestFile f;
-        f.path = jf.at("p").get<std::string>();
-        f.size = jf.at("s").get<uint64_t>();
-        f.mtime_ns = jf.at("m").get<int64_t>();
-        f.ctime_ns = jf.value("c", int64_t{0});
-        f.inode = jf.value("i", uint64_t{0});
-        auto d = Digest::from_hex(jf.at("d").get<std::string>());
-        if (!d) return d.error();
-        f.digest = *d;
-        s.files.push_back(std::move(f));
+      if (version == 1) {
+        for (const auto& jf : js.at("files")) {
+          auto f = file_of(jf);
+          if (!f) return f.error();
+          s.files.push_back(std::move(*f));
+        }
+        s.absent = js.at("absent").get<std::vector<std::string>>();
+      } else {
+        for (const auto& i : js.at("f")) s.files.push_back(files.at(i.get<size_t>()));
+        for (const auto& i : js.at("a")) s.absent.push_back(paths.at(i.get<size_t>()));
       }
       s.env_names = js.at("env").get<std::vector<std::string>>();
-      s.absent = js.at("absent").get<std::vector<std::string>>();
       if (js.contains("listings"))
         for (const auto& jl : js.at("listings")) {
           auto d = Digest::from_hex(jl.at("d").get<std::string>());

@@ -44,9 +44,9 @@ struct SourceManifest {
   static constexpr size_t kMaxSets = 8;
   std::vector<ManifestSet> sets;
 
-  /// JSON text of the manifest.
+  /// JSON text of the manifest (version 2: file records and absent paths in shared tables).
   std::string to_json() const;
-  /// Parses JSON text. Errors: malformed manifest.
+  /// Parses JSON text, version 1 or 2. Errors: malformed manifest (also an index out of range).
   static Result<SourceManifest> from_json(const std::string& text);
   /// Puts `set` first, dropping an older set with the same files and the oldest beyond kMaxSets.
   void add(ManifestSet set);

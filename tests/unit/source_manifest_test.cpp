@@ -5,6 +5,7 @@
 // module-resolution alternative appears (src/foo.rs recorded, then src/foo/mod.rs created);
 // a build script's package file list (key/package_listing.h) in the key and the manifest.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 
@@ -104,6 +105,60 @@ TEST_F(SourceManifestTest, JsonRoundTrip) {
   EXPECT_EQ(a.env_names, b.env_names);
   EXPECT_EQ(a.absent, b.absent);
   EXPECT_EQ(back->to_json(), manifest_.to_json());
+}
+
+// Version 2 stores each file record and absent path once: sets that share them (an edit loop's)
+// cost little, and every set reads back as it was — also with records that differ only in
+// identity (the same path hashed twice), and from a version-1 manifest an older kiln wrote.
+TEST(SourceManifestJson, SetsShareTablesAndVersionOneStillReads) {
+  auto file = [](std::string p, std::string content, int64_t ctime) {
+    return ManifestFile{std::move(p), content.size(), 100, sha256(content), ctime, 7};
+  };
+  SourceManifest m;
+  for (int edit = 0; edit < SourceManifest::kMaxSets; ++edit) {
+    ManifestSet set;
+    set.files = {file("{{kiln:ws}}/src/lib.rs", "shared", 5), file("{{kiln:ws}}/src/main.rs", "edit " + std::to_string(edit), 6 + edit)};
+    set.env_names = {"CARGO_PKG_NAME"};
+    set.absent = {"{{kiln:ws}}/src/lib/mod.rs", "/usr/local/bin/cc"};
+    m.sets.push_back(std::move(set));
+  }
+  std::string text = m.to_json();
+  auto j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["version"], 2);
+  EXPECT_EQ(j["files"].size(), 1u + SourceManifest::kMaxSets) << "the shared file once";
+  EXPECT_EQ(j["paths"].size(), 2u);
+  auto back = SourceManifest::from_json(text);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ASSERT_EQ(back->sets.size(), m.sets.size());
+  for (size_t i = 0; i < m.sets.size(); ++i) {
+    ASSERT_EQ(back->sets[i].files.size(), 2u);
+    for (size_t k = 0; k < 2; ++k) {
+      const ManifestFile& a = m.sets[i].files[k];
+      const ManifestFile& b = back->sets[i].files[k];
+      EXPECT_EQ(std::tie(a.path, a.size, a.mtime_ns, a.ctime_ns, a.inode, a.digest),
+                std::tie(b.path, b.size, b.mtime_ns, b.ctime_ns, b.inode, b.digest));
+    }
+    EXPECT_EQ(back->sets[i].absent, m.sets[i].absent);
+    EXPECT_EQ(back->sets[i].env_names, m.sets[i].env_names);
+  }
+
+  std::string d = sha256("x").hex();
+  auto v1 = SourceManifest::from_json(R"({"version":1,"sets":[{"files":[{"p":"{{kiln:ws}}/a.rs","s":1,"m":2,"c":3,"i":4,"d":")" + d +
+                                      R"("}],"env":["E"],"absent":["{{kiln:ws}}/a/mod.rs"]}]})");
+  ASSERT_TRUE(v1.ok()) << v1.error().message;
+  ASSERT_EQ(v1->sets.size(), 1u);
+  EXPECT_EQ(v1->sets[0].files.at(0).ctime_ns, 3);
+  EXPECT_EQ(v1->sets[0].absent, std::vector<std::string>{"{{kiln:ws}}/a/mod.rs"});
+
+  for (const std::string bad : {R"({"version":2,"files":[],"paths":[],"sets":[{"f":[0],"env":[],"a":[]}]})",
+                                R"({"version":2,"files":[],"paths":[],"sets":[{"f":[],"env":[],"a":[1]}]})",
+                                R"({"version":2,"files":[],"paths":[],"sets":[{"f":[-1],"env":[],"a":[]}]})",
+                                R"({"version":2,"paths":[],"sets":[]})", R"({"version":3,"files":[],"paths":[],"sets":[]})"}) {
+    SCOPED_TRACE(bad);
+    Result<SourceManifest> r = make_error("not run");
+    EXPECT_NO_THROW(r = SourceManifest::from_json(bad));
+    EXPECT_FALSE(r.ok()) << "an index outside the tables, a table missing, an unknown version";
+  }
 }
 
 TEST(SourceManifestJson, MalformedIsAnError) {

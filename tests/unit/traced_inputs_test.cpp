@@ -202,6 +202,48 @@ TEST(DigestNotes, InPlaceRewriteWithRestoredMtimeIsNotTrusted) {
   EXPECT_EQ(*d, sha256("bbbb"));
 }
 
+// The linker's digest, remembered in the store (cached_file_digest): trusted exactly while
+// the file keeps the identity recorded with it, never for a file changed just before hashing.
+TEST(CachedDigests, TrustedWhileTheIdentityHoldsAndNeverForAFreshFile) {
+  testing::TempDir dir;
+  std::string cache = dir.path() + "/digests";
+  std::string f = dir.write("bin/cc", "linker v1");
+  auto d = cached_file_digest(cache, f);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d, sha256("linker v1"));
+  EXPECT_TRUE(list_dir(cache).empty()) << "a file changed seconds ago is not remembered";
+
+  // An entry with the file's identity is what a lookup trusts: a planted digest comes back…
+  auto st = stat_file(f);
+  ASSERT_TRUE(st);
+  std::string id = std::to_string(st->size) + " " + std::to_string(st->mtime_ns) + " " + std::to_string(st->ctime_ns) +
+                   " " + std::to_string(st->inode) + " ";
+  std::string entry = cache + "/" + sha256(f).hex().substr(0, 32);
+  ASSERT_TRUE(make_dirs(cache));
+  ASSERT_TRUE(write_file_atomic(entry, id + sha256("planted").hex() + " " + f + "\n"));
+  EXPECT_EQ(*cached_file_digest(cache, f), sha256("planted"));
+  // …but not for another path, a torn entry, or once the file was written (a new ctime).
+  ASSERT_TRUE(write_file_atomic(entry, id + sha256("planted").hex() + " " + f + "x\n"));
+  EXPECT_EQ(*cached_file_digest(cache, f), sha256("linker v1"));
+  ASSERT_TRUE(write_file_atomic(entry, id + sha256("planted").hex().substr(0, 40)));
+  EXPECT_EQ(*cached_file_digest(cache, f), sha256("linker v1"));
+  ASSERT_TRUE(write_file_atomic(entry, id + sha256("planted").hex() + " " + f + "\n"));
+  ::usleep(20000);
+  dir.write("bin/cc", "linker v2");
+  EXPECT_EQ(*cached_file_digest(cache, f), sha256("linker v2"));
+
+  // A file old enough is remembered, and found again under its identity.
+  std::string sh = "/bin/sh";
+  auto real = sha256_file(sh);
+  ASSERT_TRUE(real.ok());
+  EXPECT_EQ(*cached_file_digest(cache, sh), *real);
+  auto text = read_file(cache + "/" + sha256(sh).hex().substr(0, 32));
+  ASSERT_TRUE(text.ok()) << "an old system file is remembered";
+  EXPECT_NE(text->find(real->hex() + " /bin/sh\n"), std::string::npos);
+  EXPECT_EQ(*cached_file_digest(cache, sh), *real);
+  EXPECT_FALSE(cached_file_digest(cache, dir.path() + "/missing").ok());
+}
+
 TEST(PathBound, EnvUsedOnlyToLocateAnIncludedFile) {
   auto only = [](const std::string& src) { return env_used_only_as_include_path("OUT_DIR", {src}); };
   EXPECT_TRUE(only("include!(concat!(env!(\"OUT_DIR\"), \"/tables.rs\"));"));
