@@ -195,6 +195,14 @@ class BuildkitExecutor : public Executor {
       warn("buildkit: the remote run of " + what + " did not finish (" + run.error().message + "); ran it locally");
       return local(request);
     }
+    // Killed by a signal (the shell's 128+N), e.g. a daemon shutting down around the step, is
+    // not the command's answer: running it here gives the real one (CI saw a build fail with
+    // the daemon stopped mid-build). A command that crashes so here too fails the same way.
+    if (run->exit_code > 128) {
+      warn("buildkit: the remote run of " + what + " was killed (exit " + std::to_string(run->exit_code) +
+           "); ran it locally");
+      return local(request);
+    }
     TraceLog trace = parse_trace(run->trace_text);
     if (std::string why = check_remote_world(*plan, *run, trace, this_host()); !why.empty()) {
       debug("buildkit: running " + what + " locally: " + why);
