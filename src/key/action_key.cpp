@@ -88,7 +88,7 @@ Result<PreKey> compute_pre_key(const RustcInvocation& inv, const Toolchain& tool
   k.add("toolchain", toolchain.identity().hex());
   k.add("remap", options.remap ? "on" : "off");
   if (!inv.workspace_wrapper.empty()) {
-    auto d = file_digest(inv.workspace_wrapper);
+    auto d = cached_file_digest(options.digest_cache_dir, inv.workspace_wrapper);
     if (!d) return d.error();
     k.add("workspace-wrapper", base_name(inv.workspace_wrapper) + " " + d->hex());
   }
@@ -118,7 +118,7 @@ Result<PreKey> compute_pre_key(const RustcInvocation& inv, const Toolchain& tool
     } else if (f == "--emit") {
       k.add("arg --emit", anchors.portable_text(a.value));
     } else if (f == "--target" && a.value.size() > 5 && a.value.substr(a.value.size() - 5) == ".json") {
-      auto d = file_digest(absolute_path(a.value, inv.cwd));
+      auto d = cached_file_digest(options.digest_cache_dir, absolute_path(a.value, inv.cwd));
       if (!d) return d.error();
       k.add("target-spec", base_name(a.value) + " " + d->hex());
     } else if (f == "-C" && (a.value.rfind("incremental=", 0) == 0)) {

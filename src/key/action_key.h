@@ -42,7 +42,9 @@ struct PreKey {
 struct KeyOptions {
   bool remap = true;  // kiln adds --remap-path-prefix for the anchors
   std::string native_cpu;  // what -C target-cpu=native resolves to here (rustc/native_cpu.h)
-  std::string digest_cache_dir;  // where the linker's digest is remembered (cached_file_digest); "" = none
+  // Where the digests of the files named outside the build (workspace wrapper, target spec,
+  // linker, system native libraries) are remembered (cached_file_digest); "" = none.
+  std::string digest_cache_dir;
 };
 
 /// Computes the pre-key. `-C target-cpu=native` enters as `options.native_cpu`, which must be
